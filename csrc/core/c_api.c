@@ -1,0 +1,147 @@
+/* Public C API: models, queries, memory report, supported ops. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../ops/registry.h"
+#include "interp.h"
+
+int tflrt_model_from_buffer(const void* data, size_t size, tflrt_model** out, char* err, size_t err_cap) {
+  return tflrt_model_load_buffer(data, size, 0, out, err, err_cap);
+}
+
+int tflrt_model_from_file(const char* path, tflrt_model** out, char* err, size_t err_cap) {
+  return tflrt_model_load_file(path, out, err, err_cap);
+}
+
+void tflrt_model_destroy(tflrt_model* m) { tflrt_model_free(m); }
+
+int32_t tflrt_model_num_signatures(const tflrt_model* m) { return m->n_signatures; }
+int32_t tflrt_model_num_subgraphs(const tflrt_model* m) { return m->n_subgraphs; }
+const char* tflrt_model_description(const tflrt_model* m) { return m->description; }
+
+int tflrt_model_signature(const tflrt_model* m, int32_t i, tflrt_signature_info* out) {
+  if (i < 0 || i >= m->n_signatures) return TFLRT_ERR_VALUE;
+  const tflrt_msignature* s = &m->signatures[i];
+  out->key = s->key;
+  out->subgraph = s->subgraph;
+  out->n_inputs = s->n_inputs;
+  out->n_outputs = s->n_outputs;
+  out->input_names = (const char* const*)s->input_names;
+  out->input_tensors = s->input_tensors;
+  out->output_names = (const char* const*)s->output_names;
+  out->output_tensors = s->output_tensors;
+  return TFLRT_OK;
+}
+
+static const tflrt_subgraph* sg_at(const tflrt_interp* it, int32_t s) {
+  return (s >= 0 && s < it->n_subgraphs) ? &it->sgs[s] : NULL;
+}
+
+int32_t tflrt_interp_num_subgraphs(const tflrt_interp* it) { return it->n_subgraphs; }
+
+int32_t tflrt_interp_num_tensors(const tflrt_interp* it, int32_t s) {
+  const tflrt_subgraph* sg = sg_at(it, s);
+  return sg ? sg->n_tensors : -1;
+}
+
+int32_t tflrt_interp_num_inputs(const tflrt_interp* it, int32_t s) {
+  const tflrt_subgraph* sg = sg_at(it, s);
+  return sg ? sg->m->n_inputs : -1;
+}
+
+int32_t tflrt_interp_num_outputs(const tflrt_interp* it, int32_t s) {
+  const tflrt_subgraph* sg = sg_at(it, s);
+  return sg ? sg->m->n_outputs : -1;
+}
+
+int32_t tflrt_interp_input(const tflrt_interp* it, int32_t s, int32_t i) {
+  const tflrt_subgraph* sg = sg_at(it, s);
+  return (sg && i >= 0 && i < sg->m->n_inputs) ? sg->m->inputs[i] : -1;
+}
+
+int32_t tflrt_interp_output(const tflrt_interp* it, int32_t s, int32_t i) {
+  const tflrt_subgraph* sg = sg_at(it, s);
+  return (sg && i >= 0 && i < sg->m->n_outputs) ? sg->m->outputs[i] : -1;
+}
+
+int tflrt_interp_tensor(const tflrt_interp* it, int32_t s, int32_t ti, tflrt_tensor_info* out) {
+  const tflrt_subgraph* sg = sg_at(it, s);
+  if (!sg || ti < 0 || ti >= sg->n_tensors) return TFLRT_ERR_VALUE;
+  const tflrt_tensor* t = &sg->tensors[ti];
+  const tflrt_mtensor* mt = &sg->m->tensors[ti];
+  memset(out, 0, sizeof(*out));
+  out->name = t->name;
+  out->type = t->type;
+  out->ndims = t->ndims;
+  out->dims = t->dims;
+  out->dims_signature = mt->dims_signature;
+  out->data = t->data;
+  out->bytes = t->bytes;
+  out->nq = t->nq;
+  out->scales = t->scales;
+  out->zero_points = t->zero_points;
+  out->qdim = t->qdim;
+  out->mem = t->alloc;
+  out->arena_offset = sg->arena_offset[ti];
+  out->first_node = sg->first_use[ti];
+  out->last_node = sg->last_use[ti];
+  out->is_variable = t->is_variable;
+  out->is_sparse = mt->sparsity != NULL;
+  return TFLRT_OK;
+}
+
+int32_t tflrt_interp_num_nodes(const tflrt_interp* it, int32_t s) {
+  const tflrt_subgraph* sg = sg_at(it, s);
+  return sg ? sg->n_nodes : -1;
+}
+
+int tflrt_interp_node(const tflrt_interp* it, int32_t s, int32_t k, tflrt_node_info* out) {
+  const tflrt_subgraph* sg = sg_at(it, s);
+  if (!sg || k < 0 || k >= sg->n_nodes) return TFLRT_ERR_VALUE;
+  const tflrt_node* n = &sg->nodes[k];
+  out->op_name = n->op_name;
+  out->builtin_code = n->builtin_code;
+  out->version = n->version;
+  out->n_inputs = n->n_inputs;
+  out->n_outputs = n->n_outputs;
+  out->inputs = n->inputs;
+  out->outputs = n->outputs;
+  return TFLRT_OK;
+}
+
+int tflrt_interp_memory(const tflrt_interp* it, tflrt_memory_info* out) {
+  memset(out, 0, sizeof(*out));
+  const tflrt_model* m = it->model;
+  out->model_bytes = m->size;
+  out->persistent_bytes = it->persistent_bytes;
+  for (int32_t s = 0; s < it->n_subgraphs; s++) {
+    const tflrt_subgraph* sg = &it->sgs[s];
+    out->arena_bytes += sg->arena_bytes;
+    for (int32_t i = 0; i < sg->n_tensors; i++) {
+      const tflrt_tensor* t = &sg->tensors[i];
+      if (t->alloc == TFLRT_ALLOC_CONST) out->weights_bytes += t->bytes;
+      if (t->alloc == TFLRT_ALLOC_DYNAMIC) out->dynamic_bytes += t->dyn_capacity;
+    }
+  }
+  return TFLRT_OK;
+}
+
+int32_t tflrt_num_supported_ops(void) { return tflrt_registry_count(); }
+
+int tflrt_supported_op(int32_t i, const char** name, int32_t* code, int32_t* min_v, int32_t* max_v) {
+  const tflrt_op* op = tflrt_registry_at(i);
+  if (!op) return TFLRT_ERR_VALUE;
+  *name = op->name;
+  *code = op->builtin_code;
+  *min_v = op->min_version;
+  *max_v = op->max_version;
+  return TFLRT_OK;
+}
+
+int tflrt_op_supported(int32_t code, const char* custom_name, int32_t version) {
+  int other = 0;
+  return tflrt_registry_find(code, custom_name, version, &other) != NULL;
+}
+
+const char* tflrt_builtin_op_name(int32_t code) { return tflrt_builtin_name(code); }
+const char* tflrt_type_name_of(int32_t type) { return tflrt_type_name(type); }

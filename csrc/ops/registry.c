@@ -1,0 +1,234 @@
+/* The op registry: one table line per op. Lookup is by (builtin code or custom name, version).
+ * BUILTIN and BUILTIN_REF resolvers share these ops; they differ only in the kernel table. */
+#include "registry.h"
+
+#include <string.h>
+
+extern const tflrt_op tflrt_op_conv_2d;
+extern const tflrt_op tflrt_op_mean;
+extern const tflrt_op tflrt_op_sum;
+extern const tflrt_op tflrt_op_reduce_prod;
+extern const tflrt_op tflrt_op_reduce_max;
+extern const tflrt_op tflrt_op_reduce_min;
+extern const tflrt_op tflrt_op_reduce_any;
+extern const tflrt_op tflrt_op_reduce_all;
+extern const tflrt_op tflrt_op_resize_bilinear;
+extern const tflrt_op tflrt_op_resize_nearest_neighbor;
+extern const tflrt_op tflrt_op_local_response_normalization;
+extern const tflrt_op tflrt_op_depthwise_conv_2d;
+extern const tflrt_op tflrt_op_max_pool_2d;
+extern const tflrt_op tflrt_op_average_pool_2d;
+extern const tflrt_op tflrt_op_reshape;
+extern const tflrt_op tflrt_op_squeeze;
+extern const tflrt_op tflrt_op_expand_dims;
+extern const tflrt_op tflrt_op_l2_pool_2d;
+extern const tflrt_op tflrt_op_fully_connected;
+extern const tflrt_op tflrt_op_softmax;
+extern const tflrt_op tflrt_op_abs;
+extern const tflrt_op tflrt_op_neg;
+extern const tflrt_op tflrt_op_sqrt;
+extern const tflrt_op tflrt_op_rsqrt;
+extern const tflrt_op tflrt_op_exp;
+extern const tflrt_op tflrt_op_log;
+extern const tflrt_op tflrt_op_sin;
+extern const tflrt_op tflrt_op_cos;
+extern const tflrt_op tflrt_op_ceil;
+extern const tflrt_op tflrt_op_floor;
+extern const tflrt_op tflrt_op_round;
+extern const tflrt_op tflrt_op_square;
+extern const tflrt_op tflrt_op_sign;
+extern const tflrt_op tflrt_op_relu;
+extern const tflrt_op tflrt_op_relu6;
+extern const tflrt_op tflrt_op_relu_n1_to_1;
+extern const tflrt_op tflrt_op_relu_0_to_1;
+extern const tflrt_op tflrt_op_leaky_relu;
+extern const tflrt_op tflrt_op_elu;
+extern const tflrt_op tflrt_op_hard_swish;
+extern const tflrt_op tflrt_op_gelu;
+extern const tflrt_op tflrt_op_logistic;
+extern const tflrt_op tflrt_op_tanh;
+extern const tflrt_op tflrt_op_prelu;
+extern const tflrt_op tflrt_op_log_softmax;
+extern const tflrt_op tflrt_op_cast;
+extern const tflrt_op tflrt_op_l2_normalization;
+extern const tflrt_op tflrt_op_quantize;
+extern const tflrt_op tflrt_op_dequantize;
+extern const tflrt_op tflrt_op_add;
+extern const tflrt_op tflrt_op_sub;
+extern const tflrt_op tflrt_op_mul;
+extern const tflrt_op tflrt_op_div;
+extern const tflrt_op tflrt_op_squared_difference;
+extern const tflrt_op tflrt_op_maximum;
+extern const tflrt_op tflrt_op_minimum;
+extern const tflrt_op tflrt_op_pow;
+extern const tflrt_op tflrt_op_floor_div;
+extern const tflrt_op tflrt_op_floor_mod;
+extern const tflrt_op tflrt_op_equal;
+extern const tflrt_op tflrt_op_not_equal;
+extern const tflrt_op tflrt_op_less;
+extern const tflrt_op tflrt_op_less_equal;
+extern const tflrt_op tflrt_op_greater;
+extern const tflrt_op tflrt_op_greater_equal;
+extern const tflrt_op tflrt_op_logical_and;
+extern const tflrt_op tflrt_op_logical_or;
+extern const tflrt_op tflrt_op_logical_not;
+extern const tflrt_op tflrt_op_select;
+extern const tflrt_op tflrt_op_select_v2;
+extern const tflrt_op tflrt_op_add_n;
+extern const tflrt_op tflrt_op_while;
+extern const tflrt_op tflrt_op_if;
+extern const tflrt_op tflrt_op_call_once;
+extern const tflrt_op tflrt_op_var_handle;
+extern const tflrt_op tflrt_op_read_variable;
+extern const tflrt_op tflrt_op_assign_variable;
+extern const tflrt_op tflrt_op_concatenation;
+extern const tflrt_op tflrt_op_pack;
+extern const tflrt_op tflrt_op_unpack;
+extern const tflrt_op tflrt_op_split;
+extern const tflrt_op tflrt_op_split_v;
+extern const tflrt_op tflrt_op_slice;
+extern const tflrt_op tflrt_op_strided_slice;
+extern const tflrt_op tflrt_op_transpose;
+extern const tflrt_op tflrt_op_tile;
+extern const tflrt_op tflrt_op_reverse_v2;
+extern const tflrt_op tflrt_op_broadcast_to;
+extern const tflrt_op tflrt_op_gather;
+extern const tflrt_op tflrt_op_gather_nd;
+extern const tflrt_op tflrt_op_scatter_nd;
+extern const tflrt_op tflrt_op_embedding_lookup;
+extern const tflrt_op tflrt_op_one_hot;
+
+static const tflrt_op* const builtin_ops[] = {
+    &tflrt_op_conv_2d,
+    &tflrt_op_mean,
+    &tflrt_op_sum,
+    &tflrt_op_reduce_prod,
+    &tflrt_op_reduce_max,
+    &tflrt_op_reduce_min,
+    &tflrt_op_reduce_any,
+    &tflrt_op_reduce_all,
+    &tflrt_op_resize_bilinear,
+    &tflrt_op_resize_nearest_neighbor,
+    &tflrt_op_local_response_normalization,
+    &tflrt_op_depthwise_conv_2d,
+    &tflrt_op_max_pool_2d,
+    &tflrt_op_average_pool_2d,
+    &tflrt_op_reshape,
+    &tflrt_op_squeeze,
+    &tflrt_op_expand_dims,
+    &tflrt_op_l2_pool_2d,
+    &tflrt_op_fully_connected,
+    &tflrt_op_softmax,
+    &tflrt_op_abs,
+    &tflrt_op_neg,
+    &tflrt_op_sqrt,
+    &tflrt_op_rsqrt,
+    &tflrt_op_exp,
+    &tflrt_op_log,
+    &tflrt_op_sin,
+    &tflrt_op_cos,
+    &tflrt_op_ceil,
+    &tflrt_op_floor,
+    &tflrt_op_round,
+    &tflrt_op_square,
+    &tflrt_op_sign,
+    &tflrt_op_relu,
+    &tflrt_op_relu6,
+    &tflrt_op_relu_n1_to_1,
+    &tflrt_op_relu_0_to_1,
+    &tflrt_op_leaky_relu,
+    &tflrt_op_elu,
+    &tflrt_op_hard_swish,
+    &tflrt_op_gelu,
+    &tflrt_op_logistic,
+    &tflrt_op_tanh,
+    &tflrt_op_prelu,
+    &tflrt_op_log_softmax,
+    &tflrt_op_cast,
+    &tflrt_op_l2_normalization,
+    &tflrt_op_quantize,
+    &tflrt_op_dequantize,
+    &tflrt_op_add,
+    &tflrt_op_sub,
+    &tflrt_op_mul,
+    &tflrt_op_div,
+    &tflrt_op_squared_difference,
+    &tflrt_op_maximum,
+    &tflrt_op_minimum,
+    &tflrt_op_pow,
+    &tflrt_op_floor_div,
+    &tflrt_op_floor_mod,
+    &tflrt_op_equal,
+    &tflrt_op_not_equal,
+    &tflrt_op_less,
+    &tflrt_op_less_equal,
+    &tflrt_op_greater,
+    &tflrt_op_greater_equal,
+    &tflrt_op_logical_and,
+    &tflrt_op_logical_or,
+    &tflrt_op_logical_not,
+    &tflrt_op_select,
+    &tflrt_op_select_v2,
+    &tflrt_op_add_n,
+    &tflrt_op_while,
+    &tflrt_op_if,
+    &tflrt_op_call_once,
+    &tflrt_op_var_handle,
+    &tflrt_op_read_variable,
+    &tflrt_op_assign_variable,
+    &tflrt_op_concatenation,
+    &tflrt_op_pack,
+    &tflrt_op_unpack,
+    &tflrt_op_split,
+    &tflrt_op_split_v,
+    &tflrt_op_slice,
+    &tflrt_op_strided_slice,
+    &tflrt_op_transpose,
+    &tflrt_op_tile,
+    &tflrt_op_reverse_v2,
+    &tflrt_op_broadcast_to,
+    &tflrt_op_gather,
+    &tflrt_op_gather_nd,
+    &tflrt_op_scatter_nd,
+    &tflrt_op_embedding_lookup,
+    &tflrt_op_one_hot,
+};
+
+#define N_BUILTIN ((int)(sizeof(builtin_ops) / sizeof(builtin_ops[0])))
+
+/* Custom ops registered at run time through the C API (process-wide, append-only). */
+#define MAX_CUSTOM 64
+static const tflrt_op* custom_ops[MAX_CUSTOM];
+static int n_custom;
+
+int tflrt_registry_add_custom(const tflrt_op* op) {
+  if (op == NULL || op->name == NULL || op->prepare == NULL || op->eval == NULL) return -1;
+  if (n_custom >= MAX_CUSTOM) return -1;
+  custom_ops[n_custom++] = op;
+  return 0;
+}
+
+const tflrt_op* tflrt_registry_find(int32_t builtin_code, const char* custom_name, int32_t version,
+                                    int* found_other_version) {
+  *found_other_version = 0;
+  if (builtin_code == TFLRT_BUILTIN_CUSTOM) {
+    if (custom_name == NULL) return NULL;
+    for (int i = n_custom - 1; i >= 0; i--) {
+      const tflrt_op* op = custom_ops[i];
+      if (strcmp(op->name, custom_name) != 0) continue;
+      if (version >= op->min_version && version <= op->max_version) return op;
+      *found_other_version = 1;
+    }
+    return NULL;
+  }
+  for (int i = 0; i < N_BUILTIN; i++) {
+    const tflrt_op* op = builtin_ops[i];
+    if (op->builtin_code != builtin_code) continue;
+    if (version >= op->min_version && version <= op->max_version) return op;
+    *found_other_version = 1;
+  }
+  return NULL;
+}
+
+int tflrt_registry_count(void) { return N_BUILTIN; }
+const tflrt_op* tflrt_registry_at(int i) { return (i >= 0 && i < N_BUILTIN) ? builtin_ops[i] : NULL; }

@@ -1,0 +1,91 @@
+"""Build: the C core (csrc/) as a static library with its own flags, then the Cython extension.
+
+Each ISA folder under csrc/kernels/ is compiled as its own library with that ISA's flags;
+everything else is compiled for the baseline of the target (never -march=native), so a
+wheel runs on every CPU of its architecture and picks kernels at run time.
+
+Environment:
+  TFLITE_RT_SANITIZE=1   AddressSanitizer + UndefinedBehaviorSanitizer build (-fno-wrapv)
+  TFLITE_RT_DEBUG=1      -O0 -g
+"""
+import glob
+import os
+import platform
+import sys
+
+from setuptools import Extension, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ISA_DIRS = {
+    # folder: (machines it is built for, flags)
+    "x86_avx2": (("x86_64", "amd64"), ["-mavx2", "-mfma", "-mf16c"]),
+    "x86_avx512": (("x86_64", "amd64"), ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512vnni",
+                                         "-mfma", "-mf16c"]),
+    "arm_neon": (("aarch64", "arm64", "armv7l"), []),
+}
+
+
+def rel(paths):
+    return sorted(os.path.relpath(p, HERE) for p in paths)
+
+
+def core_sources():
+    out = []
+    for p in glob.glob(os.path.join(HERE, "csrc", "**", "*.c"), recursive=True):
+        parts = os.path.relpath(p, HERE).split(os.sep)
+        if any(d in parts for d in ISA_DIRS):
+            continue
+        out.append(p)
+    return rel(out)
+
+
+def flags():
+    base = ["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-format-truncation",
+            "-fvisibility=hidden", "-fno-strict-aliasing"]
+    link = ["-pthread"]
+    if os.environ.get("TFLITE_RT_SANITIZE") == "1":
+        san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer",
+               "-fno-wrapv", "-g", "-O1"]
+        base += san
+        link += ["-fsanitize=address,undefined"]
+    elif os.environ.get("TFLITE_RT_DEBUG") == "1":
+        base += ["-O0", "-g"]
+    else:
+        base += ["-O2"]
+    return base, link
+
+
+machine = platform.machine().lower()
+cflags, ldflags = flags()
+include_dirs = ["csrc/include", "csrc"]
+
+libraries = [("tflite_rt_core", {"sources": core_sources(), "include_dirs": include_dirs, "cflags": cflags})]
+for folder, (machines, isa_flags) in ISA_DIRS.items():
+    srcs = rel(glob.glob(os.path.join(HERE, "csrc", "kernels", folder, "*.c")))
+    if srcs and machine in machines:
+        libraries.append((f"tflite_rt_{folder}", {"sources": srcs, "include_dirs": include_dirs,
+                                                   "cflags": cflags + isa_flags}))
+
+ext_cflags = [f for f in cflags if f not in ("-std=c11", "-Wextra", "-Wall", "-fvisibility=hidden")]
+ext_cflags = [f for f in ext_cflags if not f.startswith("-D_POSIX")]
+
+extensions = [
+    Extension(
+        "tflite_rt._native",
+        sources=["tflite_rt/_native.pyx"],
+        include_dirs=include_dirs,
+        # ISA libraries first: they call into the core
+        libraries=[name for name, _ in reversed(libraries)] + ["m"],
+        extra_compile_args=ext_cflags,
+        extra_link_args=ldflags,
+    )
+]
+
+try:
+    from Cython.Build import cythonize
+
+    extensions = cythonize(extensions, language_level=3)
+except ImportError:  # building from an sdist that ships the generated C
+    extensions[0].sources = ["tflite_rt/_native.c"]
+
+setup(libraries=libraries, ext_modules=extensions)

@@ -1,0 +1,21 @@
+"""tflite_rt: a fast, small, safe TensorFlow Lite runtime with the tflite_runtime API.
+
+    from tflite_rt import Interpreter
+    it = Interpreter(model_path="model.tflite", num_threads=2)
+    it.allocate_tensors(); it.set_tensor(idx, x); it.invoke(); y = it.get_tensor(out_idx)
+"""
+from tflite_rt._native import version as _version
+from tflite_rt.errors import ModelError, UnsupportedOpError
+from tflite_rt.interpreter import Interpreter, OpResolverType, SignatureRunner, supported_ops
+
+__version__ = _version()
+
+__all__ = [
+    "Interpreter",
+    "OpResolverType",
+    "SignatureRunner",
+    "ModelError",
+    "UnsupportedOpError",
+    "supported_ops",
+    "__version__",
+]

@@ -1,0 +1,407 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Thin binding over the C core (csrc/include/tflite_rt/c_api.h).
+
+Only marshalling lives here: arguments in, status codes to typed exceptions, tensor bytes
+across the buffer protocol (no numpy C API, so one build works with numpy 1.x and 2.x)."""
+from cpython.buffer cimport PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES
+from cpython.bytes cimport PyBytes_AsString
+from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.string cimport memcpy
+from libc.stdlib cimport malloc, free
+
+import numpy as np
+
+from tflite_rt._native cimport *
+from tflite_rt import errors as _errors
+
+# tflrt_type value -> numpy dtype (None: no numpy equivalent)
+_DTYPES = {
+    0: np.float32, 1: np.float16, 2: np.int32, 3: np.uint8, 4: np.int64, 5: np.object_,
+    6: np.bool_, 7: np.int16, 8: np.complex64, 9: np.int8, 10: np.float64, 11: np.complex128,
+    12: np.uint64, 13: None, 14: None, 15: np.uint32, 16: np.uint16, 17: None, 18: None,
+}
+_FORMATS = {0: b"f", 1: b"e", 2: b"i", 3: b"B", 4: b"q", 6: b"?", 7: b"h", 8: b"Zf", 9: b"b",
+            10: b"d", 11: b"Zd", 12: b"Q", 15: b"I", 16: b"H"}
+_FROM_NUMPY = {np.dtype(v): k for k, v in _DTYPES.items() if v is not None and v is not np.object_}
+
+MEM_KINDS = ("none", "const", "arena", "persistent", "dynamic")
+
+
+def dtype_of(int32_t t):
+    return _DTYPES.get(t)
+
+
+def type_name(int32_t t):
+    return tflrt_type_name_of(t).decode()
+
+
+def version():
+    return tflrt_version().decode()
+
+
+cdef raise_status(int status, msg):
+    if isinstance(msg, bytes):
+        msg = msg.decode("utf-8", "replace")
+    if status == TFLRT_ERR_MODEL:
+        raise _errors.ModelError(msg)
+    if status == TFLRT_ERR_UNSUPPORTED:
+        raise _errors.UnsupportedOpError(msg)
+    if status == TFLRT_ERR_VALUE:
+        raise ValueError(msg)
+    if status == TFLRT_ERR_NOMEM:
+        raise MemoryError(msg)
+    raise RuntimeError(msg)
+
+
+cdef class NativeModel:
+    cdef tflrt_model* m
+    cdef object keepalive
+
+    def __cinit__(self):
+        self.m = NULL
+
+    @staticmethod
+    def from_bytes(data):
+        cdef NativeModel self = NativeModel.__new__(NativeModel)
+        cdef const unsigned char[::1] view
+        cdef char err[1024]
+        cdef int r
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)  # an immutable copy: the caller may change a bytearray later
+        if not isinstance(data, bytes):
+            raise TypeError(f"model_content must be bytes, not {type(data).__name__}")
+        self.keepalive = data
+        if len(data) == 0:
+            raise _errors.ModelError("The model is not a valid Flatbuffer buffer: it is empty (0 bytes)")
+        view = data
+        err[0] = 0
+        r = tflrt_model_from_buffer(&view[0], len(data), &self.m, err, sizeof(err))
+        if r != TFLRT_OK:
+            raise_status(r, err)
+        return self
+
+    @staticmethod
+    def from_file(path):
+        cdef NativeModel self = NativeModel.__new__(NativeModel)
+        cdef char err[1024]
+        cdef bytes p = path.encode() if isinstance(path, str) else bytes(path)
+        err[0] = 0
+        r = tflrt_model_from_file(p, &self.m, err, sizeof(err))
+        if r != TFLRT_OK:
+            raise_status(r, err)
+        return self
+
+    def __dealloc__(self):
+        if self.m != NULL:
+            tflrt_model_destroy(self.m)
+            self.m = NULL
+
+    def signatures(self):
+        cdef tflrt_signature_info s
+        out = []
+        for i in range(tflrt_model_num_signatures(self.m)):
+            tflrt_model_signature(self.m, i, &s)
+            out.append({
+                "key": s.key.decode(),
+                "subgraph": s.subgraph,
+                "inputs": {s.input_names[j].decode(): s.input_tensors[j] for j in range(s.n_inputs)},
+                "outputs": {s.output_names[j].decode(): s.output_tensors[j] for j in range(s.n_outputs)},
+            })
+        return out
+
+    def num_subgraphs(self):
+        return tflrt_model_num_subgraphs(self.m)
+
+
+cdef class TensorView:
+    """Exports one tensor's memory through the buffer protocol. While any view is alive the
+    interpreter refuses to reallocate (NativeInterpreter.live_views)."""
+    cdef NativeInterpreter owner
+    cdef void* data
+    cdef Py_ssize_t shape[8]
+    cdef Py_ssize_t strides[8]
+    cdef int ndim
+    cdef Py_ssize_t itemsize
+    cdef Py_ssize_t nbytes
+    cdef bytes fmt
+
+    def __getbuffer__(self, Py_buffer* buf, int flags):
+        buf.buf = self.data
+        buf.obj = self
+        buf.len = self.nbytes
+        buf.itemsize = self.itemsize
+        buf.readonly = 0
+        buf.ndim = self.ndim
+        buf.format = PyBytes_AsString(self.fmt) if (flags & PyBUF_FORMAT) else NULL
+        buf.shape = self.shape if (flags & PyBUF_ND) else NULL
+        buf.strides = self.strides if (flags & PyBUF_STRIDES) == PyBUF_STRIDES else NULL
+        buf.suboffsets = NULL
+        buf.internal = NULL
+
+    def __releasebuffer__(self, Py_buffer* buf):
+        pass
+
+    def __dealloc__(self):
+        if self.owner is not None:
+            self.owner.live_views -= 1
+
+
+cdef class NativeInterpreter:
+    cdef tflrt_interp* it
+    cdef NativeModel model
+    cdef public int live_views
+
+    def __cinit__(self, NativeModel model, int num_threads=1, int resolver=0, bint preserve_all_tensors=False,
+                  int isa_cap=-1, uint64_t arena_limit=0):
+        cdef tflrt_options o
+        cdef char err[1024]
+        self.it = NULL
+        self.model = model
+        self.live_views = 0
+        tflrt_options_init(&o)
+        o.num_threads = num_threads
+        o.resolver = resolver
+        o.preserve_all_tensors = preserve_all_tensors
+        o.isa_cap = isa_cap
+        o.arena_limit = arena_limit
+        err[0] = 0
+        r = tflrt_interp_create(model.m, &o, &self.it, err, sizeof(err))
+        if r != TFLRT_OK:
+            raise_status(r, err)
+
+    def __dealloc__(self):
+        if self.it != NULL:
+            tflrt_interp_destroy(self.it)
+            self.it = NULL
+
+    cdef check(self, int r):
+        if r != TFLRT_OK:
+            raise_status(r, tflrt_interp_error(self.it))
+
+    def allocate(self, int32_t sg=0):
+        cdef int r
+        with nogil:
+            r = tflrt_interp_allocate(self.it, sg)
+        self.check(r)
+
+    def invoke(self, int32_t sg=0):
+        cdef int r
+        with nogil:
+            r = tflrt_interp_invoke(self.it, sg)
+        self.check(r)
+
+    def is_allocated(self, int32_t sg=0):
+        return bool(tflrt_interp_is_allocated(self.it, sg))
+
+    def resize_input(self, int32_t sg, int32_t tensor, shape, bint strict):
+        cdef int32_t dims[8]
+        cdef int n = len(shape)
+        if n > TFLRT_MAX_DIMS:
+            raise ValueError(f"Shape has rank {n}; at most {TFLRT_MAX_DIMS} is supported")
+        for i in range(n):
+            dims[i] = shape[i]
+        self.check(tflrt_interp_resize_input(self.it, sg, tensor, dims, n, strict))
+
+    def reset_variables(self):
+        self.check(tflrt_interp_reset_variables(self.it))
+
+    def set_num_threads(self, int n):
+        self.check(tflrt_interp_set_num_threads(self.it, n))
+
+    def num_threads(self):
+        return tflrt_interp_num_threads(self.it)
+
+    def isa(self):
+        return tflrt_interp_isa(self.it).decode()
+
+    def num_subgraphs(self):
+        return tflrt_interp_num_subgraphs(self.it)
+
+    def num_tensors(self, int32_t sg=0):
+        return tflrt_interp_num_tensors(self.it, sg)
+
+    def inputs(self, int32_t sg=0):
+        return [tflrt_interp_input(self.it, sg, i) for i in range(tflrt_interp_num_inputs(self.it, sg))]
+
+    def outputs(self, int32_t sg=0):
+        return [tflrt_interp_output(self.it, sg, i) for i in range(tflrt_interp_num_outputs(self.it, sg))]
+
+    cdef int info(self, int32_t sg, int32_t t, tflrt_tensor_info* ti) except -1:
+        if tflrt_interp_tensor(self.it, sg, t, ti) != TFLRT_OK:
+            n = tflrt_interp_num_tensors(self.it, sg)
+            if n < 0:
+                raise ValueError(f"Invalid subgraph index {sg} (the model has {tflrt_interp_num_subgraphs(self.it)})")
+            raise ValueError(f"Invalid tensor index {t} exceeds max tensor index {n - 1}")
+        return 0
+
+    def tensor_info(self, int32_t sg, int32_t t):
+        cdef tflrt_tensor_info ti
+        self.info(sg, t, &ti)
+        shape = [ti.dims[i] for i in range(ti.ndims)]
+        sig = [ti.dims_signature[i] for i in range(ti.ndims)] if ti.dims_signature != NULL else list(shape)
+        return {
+            "name": ti.name.decode("utf-8", "replace"),
+            "type": ti.type,
+            "shape": shape,
+            "shape_signature": sig,
+            "scales": [ti.scales[i] for i in range(ti.nq)],
+            "zero_points": [ti.zero_points[i] for i in range(ti.nq)],
+            "quantized_dimension": ti.qdim,
+            "bytes": ti.bytes,
+            "has_data": ti.data != NULL,
+            "mem": MEM_KINDS[ti.mem] if 0 <= ti.mem < len(MEM_KINDS) else "unknown",
+            "arena_offset": ti.arena_offset,
+            "first_node": ti.first_node,
+            "last_node": ti.last_node,
+            "is_variable": bool(ti.is_variable),
+            "is_sparse": bool(ti.is_sparse),
+        }
+
+    def get_tensor(self, int32_t sg, int32_t t):
+        cdef tflrt_tensor_info ti
+        cdef unsigned char[::1] dst
+        self.info(sg, t, &ti)
+        dt = _DTYPES.get(ti.type)
+        if dt is None or dt is np.object_:
+            raise ValueError(f"Cannot get tensor {t}: type {type_name(ti.type)} is not supported")
+        if ti.data == NULL and ti.bytes > 0:
+            raise ValueError("Tensor data is null. Run allocate_tensors() first")
+        shape = tuple(ti.dims[i] for i in range(ti.ndims))
+        out = np.empty(shape, dtype=dt)
+        if out.nbytes != <Py_ssize_t>ti.bytes:
+            raise RuntimeError(f"tensor {t} holds {ti.bytes} bytes but its shape needs {out.nbytes}")
+        if ti.bytes > 0:
+            dst = out.reshape(-1).view(np.uint8)
+            memcpy(&dst[0], ti.data, ti.bytes)
+        return out
+
+    def set_tensor(self, int32_t sg, int32_t t, value):
+        cdef tflrt_tensor_info ti
+        cdef const unsigned char[::1] src
+        self.info(sg, t, &ti)
+        dt = _DTYPES.get(ti.type)
+        if dt is None or dt is np.object_:
+            raise ValueError(f"Cannot set tensor: type {type_name(ti.type)} of tensor {t} is not supported")
+        arr = np.asarray(value)
+        if arr.dtype != dt:
+            got = _FROM_NUMPY.get(arr.dtype)
+            got_name = type_name(got) if got is not None else str(arr.dtype).upper()
+            raise ValueError(f"Cannot set tensor: Got value of type {got_name} but expected type "
+                             f"{type_name(ti.type)} for input {t}, name: {ti.name.decode('utf-8', 'replace')} ")
+        if arr.ndim != ti.ndims:
+            raise ValueError(f"Cannot set tensor: Dimension mismatch. Got {arr.ndim} but expected {ti.ndims} "
+                             f"for input {t}.")
+        for i in range(ti.ndims):
+            if arr.shape[i] != ti.dims[i]:
+                raise ValueError(f"Cannot set tensor: Dimension mismatch. Got {arr.shape[i]} but expected "
+                                 f"{ti.dims[i]} for dimension {i} of input {t}.")
+        if ti.data == NULL and ti.bytes > 0:
+            raise ValueError("Cannot set tensor: Tensor is unallocated. Try calling allocate_tensors() first")
+        if ti.mem == 1:
+            raise ValueError(f"Cannot set tensor {t}: it is a constant of the model")
+        arr = np.ascontiguousarray(arr)
+        if <size_t>arr.nbytes != ti.bytes:
+            raise ValueError(f"numpy array had {arr.nbytes} bytes but expected {ti.bytes} bytes.")
+        if ti.bytes > 0:
+            src = arr.reshape(-1).view(np.uint8)
+            memcpy(ti.data, &src[0], ti.bytes)
+
+    def tensor_view(self, int32_t sg, int32_t t):
+        cdef tflrt_tensor_info ti
+        cdef TensorView v
+        self.info(sg, t, &ti)
+        fmt = _FORMATS.get(ti.type)
+        if fmt is None:
+            raise ValueError(f"Cannot view tensor {t}: type {type_name(ti.type)} is not supported")
+        if ti.data == NULL:
+            raise ValueError("Tensor data is null. Run allocate_tensors() first")
+        v = TensorView.__new__(TensorView)
+        v.data = ti.data
+        v.ndim = ti.ndims
+        v.fmt = fmt
+        v.itemsize = tflrt_type_size(ti.type)
+        v.nbytes = ti.bytes
+        stride = v.itemsize
+        for i in range(ti.ndims - 1, -1, -1):
+            v.shape[i] = ti.dims[i]
+            v.strides[i] = stride
+            stride *= ti.dims[i]
+        v.owner = self
+        self.live_views += 1
+        return np.asarray(v)
+
+    def nodes(self, int32_t sg=0):
+        cdef tflrt_node_info ni
+        out = []
+        for k in range(tflrt_interp_num_nodes(self.it, sg)):
+            tflrt_interp_node(self.it, sg, k, &ni)
+            out.append({
+                "index": k,
+                "op_name": ni.op_name.decode(),
+                "builtin_code": ni.builtin_code,
+                "version": ni.version,
+                "inputs": [ni.inputs[i] for i in range(ni.n_inputs)],
+                "outputs": [ni.outputs[i] for i in range(ni.n_outputs)],
+            })
+        return out
+
+    def memory(self):
+        cdef tflrt_memory_info m
+        tflrt_interp_memory(self.it, &m)
+        return {"arena_bytes": m.arena_bytes, "persistent_bytes": m.persistent_bytes,
+                "dynamic_bytes": m.dynamic_bytes, "weights_bytes": m.weights_bytes,
+                "model_bytes": m.model_bytes}
+
+
+def supported_ops():
+    """[(name, builtin_code, min_version, max_version)] of the builtin ops this build runs."""
+    cdef const char* name
+    cdef int32_t code, lo, hi
+    out = []
+    for i in range(tflrt_num_supported_ops()):
+        tflrt_supported_op(i, &name, &code, &lo, &hi)
+        out.append((name.decode(), code, lo, hi))
+    return out
+
+
+def op_supported(int32_t code, custom_name, int32_t version):
+    cdef bytes cn
+    cdef const char* name = NULL
+    if custom_name:
+        cn = custom_name.encode()
+        name = cn
+    return bool(tflrt_op_supported(code, name, version))
+
+
+def builtin_name(int32_t code):
+    cdef const char* s = tflrt_builtin_op_name(code)
+    return s.decode() if s != NULL else None
+
+
+cdef extern from "core/planner.h" nogil:
+    ctypedef struct tflrt_plan_buf:
+        uint64_t size
+        int32_t first
+        int32_t last
+        uint64_t offset
+    int tflrt_plan(tflrt_plan_buf* bufs, int32_t n, uint64_t align, uint64_t* total)
+
+
+def plan_arena(sizes, firsts, lasts, uint64_t align=64):
+    """The arena planner as a pure function (for tests and tools): returns (offsets, total)."""
+    cdef int32_t n = len(sizes)
+    cdef tflrt_plan_buf* bufs = <tflrt_plan_buf*>malloc(sizeof(tflrt_plan_buf) * (n + 1))
+    cdef uint64_t total = 0
+    if bufs == NULL:
+        raise MemoryError()
+    try:
+        for i in range(n):
+            bufs[i].size = sizes[i]
+            bufs[i].first = firsts[i]
+            bufs[i].last = lasts[i]
+            bufs[i].offset = 0
+        if tflrt_plan(bufs, n, align, &total) != 0:
+            raise MemoryError("arena plan failed")
+        return [bufs[i].offset for i in range(n)], total
+    finally:
+        free(bufs)

@@ -1,0 +1,13 @@
+"""Exception types raised by tflite_rt.
+
+They subclass the built-in types that tflite_runtime / ai_edge_litert raise in the same
+situations, so code written against those packages keeps catching them."""
+
+
+class ModelError(ValueError):
+    """The model bytes are malformed or inconsistent (bad flatbuffer, out-of-range index,
+    impossible shape, bad quantization parameters, cycle, ...)."""
+
+
+class UnsupportedOpError(ValueError):
+    """The model uses an operator, version or data type that tflite_rt does not implement."""
