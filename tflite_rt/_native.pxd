@@ -58,6 +58,9 @@ cdef extern from "tflite_rt/c_api.h" nogil:
     int tflrt_interp_reset_variables(tflrt_interp* it)
     int tflrt_interp_set_num_threads(tflrt_interp* it, int32_t n)
     int32_t tflrt_interp_num_threads(const tflrt_interp* it)
+    int tflrt_interp_set_profiling(tflrt_interp* it, int enabled)
+    int tflrt_interp_node_profile(const tflrt_interp* it, int32_t subgraph, int32_t node, uint64_t* total_ns,
+                                  uint64_t* count)
     const char* tflrt_interp_isa(const tflrt_interp* it)
     int32_t tflrt_interp_num_subgraphs(const tflrt_interp* it)
     int32_t tflrt_interp_num_tensors(const tflrt_interp* it, int32_t subgraph)

@@ -211,6 +211,18 @@ cdef class NativeInterpreter:
     def num_threads(self):
         return tflrt_interp_num_threads(self.it)
 
+    def set_profiling(self, bint enabled):
+        self.check(tflrt_interp_set_profiling(self.it, enabled))
+
+    def node_profile(self, int32_t sg=0):
+        """[(total_ns, count)] per node of subgraph sg, timed in C around each eval."""
+        cdef uint64_t ns, cnt
+        out = []
+        for k in range(tflrt_interp_num_nodes(self.it, sg)):
+            tflrt_interp_node_profile(self.it, sg, k, &ns, &cnt)
+            out.append((ns, cnt))
+        return out
+
     def isa(self):
         return tflrt_interp_isa(self.it).decode()
 

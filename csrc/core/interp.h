@@ -30,6 +30,8 @@ typedef struct tflrt_subgraph {
   int allocated;
   int has_dynamic;
   int busy;                     /* being prepared or run: re-entry is recursion */
+  uint64_t* prof_ns;            /* per node: total eval time while profiling is on */
+  uint64_t* prof_count;         /* per node: evals timed */
 } tflrt_subgraph;
 
 struct tflrt_threadpool;
@@ -51,6 +53,7 @@ struct tflrt_interp {
   pthread_mutex_t mu;
   char err[TFLRT_ERR_CAP];
   uint64_t persistent_bytes;
+  int profiling;
   tflrt_resource* resources;
   int32_t n_resources, cap_resources;
 };

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../ops/registry.h"
 #include "interp.h"
@@ -258,6 +259,8 @@ void tflrt_interp_destroy(tflrt_interp* it) {
     free(sg->last_use);
     free(sg->arena_offset);
     free(sg->arena);
+    free(sg->prof_ns);
+    free(sg->prof_count);
   }
   free(it->sgs);
   tflrt_resources_free(it);
@@ -511,7 +514,14 @@ static int invoke_subgraph(tflrt_interp* it, tflrt_subgraph* sg) {
     }
     ctx.node = n;
     ctx.in_eval = 1;
+    struct timespec t0, t1;
+    if (it->profiling) clock_gettime(CLOCK_MONOTONIC, &t0);
     int r = n->op->eval(&ctx, n);
+    if (it->profiling && sg->prof_ns) {
+      clock_gettime(CLOCK_MONOTONIC, &t1);
+      sg->prof_ns[k] += (uint64_t)((int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec));
+      sg->prof_count[k]++;
+    }
     if (r != TFLRT_OK) {
       if (it->err[0] == 0) {
         if (sg->index > 0)
@@ -638,6 +648,35 @@ int tflrt_interp_set_num_threads(tflrt_interp* it, int32_t n) {
     it->opts.num_threads = it->pool ? tflrt_threadpool_size(it->pool) : 1;
   }
   pthread_mutex_unlock(&it->mu);
+  return TFLRT_OK;
+}
+
+int tflrt_interp_set_profiling(tflrt_interp* it, int enabled) {
+  pthread_mutex_lock(&it->mu);
+  int r = TFLRT_OK;
+  for (int32_t s = 0; enabled && s < it->n_subgraphs; s++) {
+    tflrt_subgraph* sg = &it->sgs[s];
+    if (!sg->prof_ns) {
+      sg->prof_ns = calloc((size_t)sg->n_nodes + 1, sizeof(uint64_t));
+      sg->prof_count = calloc((size_t)sg->n_nodes + 1, sizeof(uint64_t));
+      if (!sg->prof_ns || !sg->prof_count) r = tflrt_interp_fail(it, TFLRT_ERR_NOMEM, "out of memory for profiling");
+    } else {
+      memset(sg->prof_ns, 0, sizeof(uint64_t) * (size_t)sg->n_nodes);
+      memset(sg->prof_count, 0, sizeof(uint64_t) * (size_t)sg->n_nodes);
+    }
+  }
+  it->profiling = enabled && r == TFLRT_OK;
+  pthread_mutex_unlock(&it->mu);
+  return r;
+}
+
+int tflrt_interp_node_profile(const tflrt_interp* it, int32_t s, int32_t k, uint64_t* total_ns, uint64_t* count) {
+  *total_ns = *count = 0;
+  if (s < 0 || s >= it->n_subgraphs || k < 0 || k >= it->sgs[s].n_nodes) return TFLRT_ERR_VALUE;
+  if (it->sgs[s].prof_ns) {
+    *total_ns = it->sgs[s].prof_ns[k];
+    *count = it->sgs[s].prof_count[k];
+  }
   return TFLRT_OK;
 }
 

@@ -83,6 +83,11 @@ int tflrt_interp_resize_input(tflrt_interp* it, int32_t subgraph, int32_t tensor
 int tflrt_interp_reset_variables(tflrt_interp* it);
 int tflrt_interp_set_num_threads(tflrt_interp* it, int32_t n);
 int32_t tflrt_interp_num_threads(const tflrt_interp* it);
+/* Per-node timing of eval (CLOCK_MONOTONIC), collected while enabled; enabling resets it.
+ * Subgraphs run by control-flow ops are timed too, and inside their caller's time. */
+int tflrt_interp_set_profiling(tflrt_interp* it, int enabled);
+int tflrt_interp_node_profile(const tflrt_interp* it, int32_t subgraph, int32_t node, uint64_t* total_ns,
+                              uint64_t* count);
 const char* tflrt_interp_isa(const tflrt_interp* it);
 
 int32_t tflrt_interp_num_subgraphs(const tflrt_interp* it);
