@@ -4,6 +4,11 @@ Each ISA folder under csrc/kernels/ is compiled as its own library with that ISA
 everything else is compiled for the baseline of the target (never -march=native), so a
 wheel runs on every CPU of its architecture and picks kernels at run time.
 
+Delegate plugins shipped with the package (csrc/delegates/NAME/*.c) are built as plain shared
+libraries tflite_rt/delegates/libtflrt_NAME.so (no Python module: they only see
+tflite_rt/delegate.h), by the same build_ext step as the extension, so `pip install .`,
+`pip install -e .` and wheels all contain them; tflite_rt.delegates.path(NAME) finds them.
+
 Environment:
   TFLITE_RT_SANITIZE=1   AddressSanitizer + UndefinedBehaviorSanitizer build (-fno-wrapv)
   TFLITE_RT_DEBUG=1      -O0 -g
@@ -14,6 +19,7 @@ import platform
 import sys
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext as _build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ISA_DIRS = {
@@ -33,7 +39,7 @@ def core_sources():
     out = []
     for p in glob.glob(os.path.join(HERE, "csrc", "**", "*.c"), recursive=True):
         parts = os.path.relpath(p, HERE).split(os.sep)
-        if any(d in parts for d in ISA_DIRS):
+        if any(d in parts for d in ISA_DIRS) or parts[1] == "delegates":  # plugins are built on their own
             continue
         out.append(p)
     return rel(out)
@@ -75,7 +81,7 @@ extensions = [
         sources=["tflite_rt/_native.pyx"],
         include_dirs=include_dirs,
         # ISA libraries first: they call into the core
-        libraries=[name for name, _ in reversed(libraries)] + ["m"],
+        libraries=[name for name, _ in reversed(libraries)] + ["m", "dl"],  # dl: dlopen for delegates
         extra_compile_args=ext_cflags,
         extra_link_args=ldflags,
     )
@@ -88,4 +94,60 @@ try:
 except ImportError:  # building from an sdist that ships the generated C
     extensions[0].sources = ["tflite_rt/_native.c"]
 
-setup(libraries=libraries, ext_modules=extensions)
+
+# ---- delegate plugins: plain shared libraries, not Python modules ----
+PLUGIN_PREFIX = "tflite_rt.delegates.libtflrt_"
+plugin_cflags = cflags  # hidden visibility: only the two entry points are exported
+
+
+def plugins():
+    out = []
+    for folder in sorted(glob.glob(os.path.join(HERE, "csrc", "delegates", "*"))):
+        srcs = rel(glob.glob(os.path.join(folder, "*.c")))
+        if not srcs:
+            continue
+        name = os.path.basename(folder)
+        # The shipped plugins share the fixed-point helpers (csrc/quant: the one source of truth
+        # for requantization) so that their integer results match the CPU kernels bit for bit.
+        out.append(Extension(
+            PLUGIN_PREFIX + name,
+            sources=srcs + ["csrc/quant/quant.c", "csrc/quant/fixedpoint.c"],
+            include_dirs=include_dirs,
+            depends=rel(glob.glob(os.path.join(folder, "*.h"))) + [
+                "csrc/include/tflite_rt/delegate.h", "csrc/include/tflite_rt/types.h",
+                "csrc/quant/quant.h", "csrc/quant/fixedpoint.h"],
+            libraries=["m"],
+            extra_compile_args=plugin_cflags,
+            extra_link_args=ldflags,
+        ))
+    return out
+
+
+class build_ext(_build_ext):
+    """build_ext that names plugin libraries libtflrt_NAME.so (no Python ABI suffix) and does not
+    link them with the core libraries (they must not contain the runtime)."""
+
+    def get_ext_filename(self, fullname):
+        if fullname.startswith(PLUGIN_PREFIX):
+            return os.path.join(*fullname.split(".")) + ".so"
+        return super().get_ext_filename(fullname)
+
+    def get_export_symbols(self, ext):
+        if ext.name.startswith(PLUGIN_PREFIX):
+            return []  # no PyInit_: the plugin exports tflrt_delegate_create/destroy itself
+        return super().get_export_symbols(ext)
+
+    def build_extension(self, ext):
+        if ext.name.startswith(PLUGIN_PREFIX):
+            saved = self.compiler.libraries
+            self.compiler.libraries = []  # build_clib's core libraries are for the extension only
+            try:
+                return super().build_extension(ext)
+            finally:
+                self.compiler.libraries = saved
+        return super().build_extension(ext)
+
+
+extensions += plugins()
+
+setup(libraries=libraries, ext_modules=extensions, cmdclass={"build_ext": build_ext})

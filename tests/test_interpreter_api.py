@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from tests import oracle, tolerances
-from tests.tflite_builder import ModelBuilder, model_tensor_count
+from tests.tflite_builder import ModelBuilder
+from tests.tflite_reader import model_tensor_count
 
 MODELS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models")
 MNIST_INT8 = os.path.join(MODELS_DIR, "mnist__int8.tflite")

@@ -5,8 +5,11 @@
     it.allocate_tensors(); it.set_tensor(idx, x); it.invoke(); y = it.get_tensor(out_idx)
 """
 from tflite_rt._native import version as _version
+from tflite_rt.delegate import Delegate, load_delegate
 from tflite_rt.errors import ModelError, UnsupportedOpError
 from tflite_rt.interpreter import Interpreter, OpResolverType, SignatureRunner, supported_ops
+from tflite_rt.benchmark import BenchmarkResult, benchmark
+from tflite_rt.inspector import inspect_model
 
 __version__ = _version()
 
@@ -17,5 +20,10 @@ __all__ = [
     "ModelError",
     "UnsupportedOpError",
     "supported_ops",
+    "load_delegate",
+    "Delegate",
+    "benchmark",
+    "BenchmarkResult",
+    "inspect_model",
     "__version__",
 ]

@@ -1,5 +1,5 @@
 # Declarations of the public C API (csrc/include/tflite_rt/c_api.h). Nothing else.
-from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 
 cdef extern from "tflite_rt/c_api.h" nogil:
     ctypedef struct tflrt_model:
@@ -116,3 +116,73 @@ cdef extern from "tflite_rt/c_api.h" nogil:
     int tflrt_op_supported(int32_t builtin_code, const char* custom_name, int32_t version)
     const char* tflrt_builtin_op_name(int32_t code)
     const char* tflrt_type_name_of(int32_t type)
+
+# Model queries without an interpreter (inspect a model whose ops are not all supported).
+cdef extern from "tflite_rt/c_api.h" nogil:
+    ctypedef struct tflrt_model_subgraph_info:
+        const char* name
+        int32_t n_tensors
+        int32_t n_ops
+        int32_t n_inputs
+        int32_t n_outputs
+        const int32_t* inputs
+        const int32_t* outputs
+
+    ctypedef struct tflrt_model_op_info:
+        const char* op_name
+        const char* custom_code
+        int32_t builtin_code
+        int32_t version
+        int32_t supported
+        int32_t n_inputs
+        int32_t n_outputs
+        const int32_t* inputs
+        const int32_t* outputs
+
+    int tflrt_model_subgraph(const tflrt_model* m, int32_t subgraph, tflrt_model_subgraph_info* out)
+    int tflrt_model_op(const tflrt_model* m, int32_t subgraph, int32_t op, tflrt_model_op_info* out)
+    int tflrt_model_tensor(const tflrt_model* m, int32_t subgraph, int32_t tensor, tflrt_tensor_info* out)
+
+    # ---- delegates (c_api.h; the plugin side is tflite_rt/delegate.h) ----
+    ctypedef struct tflrt_delegate_lib:
+        pass
+
+    enum:
+        TFLRT_APPLY_NO_CLUSTERING
+        TFLRT_APPLY_NO_NODE_FUSION
+
+    int tflrt_delegate_load(const char* path, const char* const* keys, const char* const* values, size_t n_options,
+                            tflrt_delegate_lib** out, char* err, size_t err_cap)
+    void tflrt_delegate_unload(tflrt_delegate_lib* d)
+    const char* tflrt_delegate_lib_name(const tflrt_delegate_lib* d)
+    const char* tflrt_delegate_lib_version(const tflrt_delegate_lib* d)
+    const char* tflrt_delegate_lib_path(const tflrt_delegate_lib* d)
+    uint32_t tflrt_delegate_lib_abi(const tflrt_delegate_lib* d, uint32_t* struct_size)
+    int tflrt_interp_apply_delegate(tflrt_interp* it, tflrt_delegate_lib* d, uint32_t flags)
+
+    ctypedef struct tflrt_delegation_info:
+        const char* delegate
+        int32_t subgraph
+        int32_t n_supported
+        int32_t n_partitions
+        int32_t n_delegated
+        int32_t active
+        const char* reason
+
+    int32_t tflrt_interp_num_delegations(const tflrt_interp* it)
+    int tflrt_interp_delegation(const tflrt_interp* it, int32_t i, tflrt_delegation_info* out)
+
+    ctypedef struct tflrt_partition_info:
+        int32_t delegation
+        int32_t subgraph
+        int32_t node
+        int32_t n_nodes
+        const int32_t* nodes
+        int32_t n_inputs
+        const int32_t* inputs
+        int32_t n_outputs
+        const int32_t* outputs
+
+    int32_t tflrt_interp_num_partitions(const tflrt_interp* it)
+    int tflrt_interp_partition(const tflrt_interp* it, int32_t i, tflrt_partition_info* out)
+    int tflrt_interp_execution_plan(const tflrt_interp* it, int32_t subgraph, const int32_t** nodes, int32_t* n)

@@ -5,7 +5,7 @@ Only marshalling lives here: arguments in, status codes to typed exceptions, ten
 across the buffer protocol (no numpy C API, so one build works with numpy 1.x and 2.x)."""
 from cpython.buffer cimport PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES
 from cpython.bytes cimport PyBytes_AsString
-from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 from libc.stdlib cimport malloc, free
 
@@ -102,10 +102,11 @@ cdef class NativeModel:
         for i in range(tflrt_model_num_signatures(self.m)):
             tflrt_model_signature(self.m, i, &s)
             out.append({
-                "key": s.key.decode(),
+                "key": s.key.decode("utf-8", "replace"),
                 "subgraph": s.subgraph,
-                "inputs": {s.input_names[j].decode(): s.input_tensors[j] for j in range(s.n_inputs)},
-                "outputs": {s.output_names[j].decode(): s.output_tensors[j] for j in range(s.n_outputs)},
+                "inputs": {s.input_names[j].decode("utf-8", "replace"): s.input_tensors[j] for j in range(s.n_inputs)},
+                "outputs": {s.output_names[j].decode("utf-8", "replace"): s.output_tensors[j]
+                            for j in range(s.n_outputs)},
             })
         return out
 
@@ -349,7 +350,7 @@ cdef class NativeInterpreter:
             tflrt_interp_node(self.it, sg, k, &ni)
             out.append({
                 "index": k,
-                "op_name": ni.op_name.decode(),
+                "op_name": ni.op_name.decode("utf-8", "replace"),
                 "builtin_code": ni.builtin_code,
                 "version": ni.version,
                 "inputs": [ni.inputs[i] for i in range(ni.n_inputs)],
@@ -363,6 +364,61 @@ cdef class NativeInterpreter:
         return {"arena_bytes": m.arena_bytes, "persistent_bytes": m.persistent_bytes,
                 "dynamic_bytes": m.dynamic_bytes, "weights_bytes": m.weights_bytes,
                 "model_bytes": m.model_bytes}
+
+    # ---- delegates ----
+
+    def apply_delegate(self, NativeDelegate d, bint no_clustering=False, bint no_node_fusion=False):
+        """Applies a loaded delegate to every subgraph (the interpreter keeps a reference in C).
+        Plugin failures do not raise: see delegations()."""
+        cdef uint32_t flags = 0
+        if d is None or d.d == NULL:
+            raise ValueError("the delegate was not loaded")
+        if no_clustering:
+            flags |= TFLRT_APPLY_NO_CLUSTERING
+        if no_node_fusion:
+            flags |= TFLRT_APPLY_NO_NODE_FUSION
+        self.check(tflrt_interp_apply_delegate(self.it, d.d, flags))
+
+    def delegations(self):
+        """One dict per (delegate, subgraph) application."""
+        cdef tflrt_delegation_info di
+        out = []
+        for i in range(tflrt_interp_num_delegations(self.it)):
+            tflrt_interp_delegation(self.it, i, &di)
+            out.append({
+                "delegate": di.delegate.decode("utf-8", "replace"),
+                "subgraph": di.subgraph,
+                "supported_nodes": di.n_supported,
+                "partitions_found": di.n_partitions,
+                "partitions_delegated": di.n_delegated,
+                "active": bool(di.active),
+                "fallback_reason": di.reason.decode("utf-8", "replace"),
+            })
+        return out
+
+    def partitions(self):
+        """One dict per DELEGATE node in the execution plans."""
+        cdef tflrt_partition_info pi
+        out = []
+        for i in range(tflrt_interp_num_partitions(self.it)):
+            tflrt_interp_partition(self.it, i, &pi)
+            out.append({
+                "delegation": pi.delegation,
+                "subgraph": pi.subgraph,
+                "node": pi.node,
+                "nodes": [pi.nodes[j] for j in range(pi.n_nodes)],
+                "inputs": [pi.inputs[j] for j in range(pi.n_inputs)],
+                "outputs": [pi.outputs[j] for j in range(pi.n_outputs)],
+            })
+        return out
+
+    def execution_plan(self, int32_t sg=0):
+        """Node indices in the order subgraph sg runs them."""
+        cdef const int32_t* nodes
+        cdef int32_t n
+        if tflrt_interp_execution_plan(self.it, sg, &nodes, &n) != TFLRT_OK:
+            raise ValueError(f"Invalid subgraph index {sg}")
+        return [nodes[i] if nodes != NULL else i for i in range(n)]
 
 
 def supported_ops():
@@ -417,3 +473,214 @@ def plan_arena(sizes, firsts, lasts, uint64_t align=64):
         return [bufs[i].offset for i in range(n)], total
     finally:
         free(bufs)
+
+
+# ---- model queries without an interpreter (tflite_rt.inspect_model) ----
+
+def model_subgraphs(NativeModel model):
+    """[{name, n_tensors, n_ops, inputs, outputs}] for every subgraph of the loaded model."""
+    cdef tflrt_model_subgraph_info si
+    out = []
+    for s in range(tflrt_model_num_subgraphs(model.m)):
+        tflrt_model_subgraph(model.m, s, &si)
+        out.append({"index": s, "name": si.name.decode("utf-8", "replace"), "n_tensors": si.n_tensors,
+                    "n_ops": si.n_ops, "inputs": [si.inputs[i] for i in range(si.n_inputs)],
+                    "outputs": [si.outputs[i] for i in range(si.n_outputs)]})
+    return out
+
+
+def model_ops(NativeModel model, int32_t sg=0):
+    """The operators of subgraph sg in execution order, with whether this build supports each."""
+    cdef tflrt_model_subgraph_info si
+    cdef tflrt_model_op_info oi
+    if tflrt_model_subgraph(model.m, sg, &si) != TFLRT_OK:
+        raise ValueError(f"Invalid subgraph index {sg}")
+    out = []
+    for k in range(si.n_ops):
+        tflrt_model_op(model.m, sg, k, &oi)
+        out.append({
+            "index": k,
+            "op_name": oi.op_name.decode("utf-8", "replace"),
+            "custom_code": oi.custom_code.decode("utf-8", "replace") if oi.custom_code != NULL else None,
+            "builtin_code": oi.builtin_code,
+            "version": oi.version,
+            "supported": bool(oi.supported),
+            "inputs": [oi.inputs[i] for i in range(oi.n_inputs)],
+            "outputs": [oi.outputs[i] for i in range(oi.n_outputs)],
+        })
+    return out
+
+
+def model_tensors(NativeModel model, int32_t sg=0):
+    """Every tensor of subgraph sg as the model declares it (no interpreter, no arena)."""
+    cdef tflrt_model_subgraph_info si
+    cdef tflrt_tensor_info ti
+    if tflrt_model_subgraph(model.m, sg, &si) != TFLRT_OK:
+        raise ValueError(f"Invalid subgraph index {sg}")
+    out = []
+    for t in range(si.n_tensors):
+        tflrt_model_tensor(model.m, sg, t, &ti)
+        shape = [ti.dims[i] for i in range(ti.ndims)]
+        out.append({
+            "index": t,
+            "name": ti.name.decode("utf-8", "replace"),
+            "type": ti.type,
+            "shape": shape,
+            "shape_signature": [ti.dims_signature[i] for i in range(ti.ndims)] if ti.dims_signature != NULL
+                               else list(shape),
+            "scales": [ti.scales[i] for i in range(ti.nq)],
+            "zero_points": [ti.zero_points[i] for i in range(ti.nq)],
+            "quantized_dimension": ti.qdim,
+            "bytes": ti.bytes,
+            "is_constant": ti.data != NULL,
+            "is_variable": bool(ti.is_variable),
+            "is_sparse": bool(ti.is_sparse),
+        })
+    return out
+
+
+def model_description(NativeModel model):
+    cdef const char* d = tflrt_model_description(model.m)
+    return d.decode("utf-8", "replace") if d != NULL else ""
+
+
+# ---- delegates ----
+
+cdef class NativeDelegate:
+    """One loaded delegate plugin instance. The C side counts references: interpreters that use
+    it keep it alive, so Python may free this object in any order."""
+    cdef tflrt_delegate_lib* d
+
+    def __cinit__(self):
+        self.d = NULL
+
+    def __dealloc__(self):
+        if self.d != NULL:
+            tflrt_delegate_unload(self.d)
+            self.d = NULL
+
+    def name(self):
+        return tflrt_delegate_lib_name(self.d).decode("utf-8", "replace")
+
+    def version(self):
+        return tflrt_delegate_lib_version(self.d).decode("utf-8", "replace")
+
+    def path(self):
+        return tflrt_delegate_lib_path(self.d).decode("utf-8", "replace")
+
+    def abi(self):
+        """(abi_version, struct_size) as the plugin reports them."""
+        cdef uint32_t size = 0
+        cdef uint32_t v = tflrt_delegate_lib_abi(self.d, &size)
+        return v, size
+
+    def address(self):
+        return <size_t>self.d
+
+
+def load_delegate(path, keys, values):
+    """Loads a plugin and creates one instance; ValueError with the reason on any failure."""
+    cdef bytes p = path.encode() if isinstance(path, str) else bytes(path)
+    cdef list kb = [k.encode() for k in keys]
+    cdef list vb = [v.encode() for v in values]
+    cdef size_t n = len(kb)
+    cdef const char** ck = <const char**>malloc(sizeof(char*) * (n + 1))
+    cdef const char** cv = <const char**>malloc(sizeof(char*) * (n + 1))
+    cdef char err[2048]
+    cdef NativeDelegate self = NativeDelegate.__new__(NativeDelegate)
+    cdef bytes kk, vv
+    cdef int r
+    if ck == NULL or cv == NULL:
+        free(ck)
+        free(cv)
+        raise MemoryError()
+    try:
+        for i in range(n):
+            if b"\0" in kb[i] or b"\0" in vb[i]:
+                raise ValueError(f"delegate option {keys[i]!r} contains a NUL character")
+            kk = kb[i]  # the lists keep the bytes alive while C reads them
+            vv = vb[i]
+            ck[i] = kk
+            cv[i] = vv
+        if b"\0" in p:
+            raise ValueError("the library path contains a NUL character")
+        err[0] = 0
+        r = tflrt_delegate_load(p, ck, cv, n, &self.d, err, sizeof(err))
+        if r != TFLRT_OK:
+            raise ValueError(err.decode("utf-8", "replace"))
+        return self
+    finally:
+        free(ck)
+        free(cv)
+
+
+cdef extern from "core/partition.h" nogil:
+    ctypedef struct tflrt_pgraph:
+        int32_t n_nodes
+        int32_t n_tensors
+        const int32_t* in_off
+        const int32_t* in_idx
+        const int32_t* out_off
+        const int32_t* out_idx
+        const unsigned char* supported
+        const unsigned char* side_effect
+    ctypedef struct tflrt_partition_opts:
+        int32_t greedy
+        int32_t no_fusion
+        int32_t max_partitions
+        int32_t min_nodes
+    ctypedef struct tflrt_partition_result:
+        int32_t n_subsets
+        int32_t* start
+        int32_t* order
+        unsigned char* delegated
+        int32_t n_found
+        int32_t n_delegated
+    int tflrt_partition_graph(const tflrt_pgraph* g, const tflrt_partition_opts* opts, tflrt_partition_result* out)
+    void tflrt_partition_result_free(tflrt_partition_result* r)
+
+
+def partition_graph(n_tensors, node_inputs, node_outputs, supported, side_effect=None, bint greedy=True,
+                    bint no_fusion=False, int32_t max_partitions=0, int32_t min_nodes=0):
+    """The delegate partitioner as a pure function (for tests and tools).
+    Returns [(delegated, [node, ...]), ...] in the new execution order, or raises ValueError for a
+    graph that is not in execution order."""
+    cdef int32_t n = len(node_inputs)
+    cdef tflrt_pgraph g
+    cdef tflrt_partition_opts o
+    cdef tflrt_partition_result res
+    ins = [t for lst in node_inputs for t in lst]
+    outs = [t for lst in node_outputs for t in lst]
+    cdef int32_t[::1] in_off = np.zeros(n + 1, np.int32)
+    cdef int32_t[::1] out_off = np.zeros(n + 1, np.int32)
+    cdef int32_t[::1] in_idx = np.array(ins + [0], np.int32)
+    cdef int32_t[::1] out_idx = np.array(outs + [0], np.int32)
+    cdef unsigned char[::1] sup = np.array(list(supported) + [0], np.uint8)
+    cdef unsigned char[::1] side = np.array(list(side_effect or [0] * n) + [0], np.uint8)
+    if len(node_outputs) != n or len(supported) != n or len(side) != n + 1:
+        raise ValueError("node_inputs, node_outputs, supported and side_effect need one entry per node")
+    for k in range(n):
+        in_off[k + 1] = in_off[k] + len(node_inputs[k])
+        out_off[k + 1] = out_off[k] + len(node_outputs[k])
+    g.n_nodes = n
+    g.n_tensors = n_tensors
+    g.in_off = &in_off[0]
+    g.in_idx = &in_idx[0]
+    g.out_off = &out_off[0]
+    g.out_idx = &out_idx[0]
+    g.supported = &sup[0]
+    g.side_effect = &side[0]
+    o.greedy = greedy
+    o.no_fusion = no_fusion
+    o.max_partitions = max_partitions
+    o.min_nodes = min_nodes
+    r = tflrt_partition_graph(&g, &o, &res)
+    if r == -1:
+        raise MemoryError()
+    if r != 0:
+        raise ValueError("the graph is not in a valid execution order")
+    try:
+        return [(bool(res.delegated[s]), [res.order[i] for i in range(res.start[s], res.start[s + 1])])
+                for s in range(res.n_subsets)], res.n_found
+    finally:
+        tflrt_partition_result_free(&res)

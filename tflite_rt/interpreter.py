@@ -86,7 +86,9 @@ class Interpreter:
             arena_limit=int(arena_limit or 0),
         )
         self._signatures = {s["key"]: s for s in self._model.signatures()}
-        self._delegates = list(experimental_delegates or [])
+        self._delegates = list(experimental_delegates or [])  # kept: the interpreter holds its delegates
+        self._delegate_flags = {"no_clustering": bool(experimental_disable_delegate_clustering),
+                                "no_node_fusion": bool(experimental_disable_delegate_node_fusion)}
         if self._delegates:
             from tflite_rt.delegate import apply_delegates
 
@@ -261,6 +263,28 @@ class Interpreter:
     def kernel_isa(self):
         """The instruction set of the kernels that run ('ref', 'avx2', ...)."""
         return self._native.isa()
+
+    def enable_op_profiling(self, enabled=True):
+        """Time every node's eval in C from now on (enabling resets the counters)."""
+        self._native.set_profiling(bool(enabled))
+
+    def op_profile(self, subgraph_index=0):
+        """Per node, in run order: {index, op_name, outputs, total_us, count, avg_us} since
+        enable_op_profiling(). Nodes of control-flow bodies are timed inside their caller."""
+        out = []
+        for node, (ns, count) in zip(self._native.nodes(subgraph_index), self._native.node_profile(subgraph_index)):
+            out.append({"index": node["index"], "op_name": node["op_name"], "outputs": node["outputs"],
+                        "total_us": ns / 1e3, "count": count, "avg_us": ns / 1e3 / count if count else 0.0})
+        return out
+
+    def delegate_report(self, subgraph_index=0):
+        """Which nodes the delegates run: {'delegates': [per delegate: supported_nodes,
+        partitions_found, partitions_delegated, active, fallback_reason], 'partitions': [per
+        DELEGATE node: node_index, nodes, op_names, inputs, outputs], 'cpu_nodes': [{index,
+        op_name}], 'execution_plan': [node indices]}. tflite_rt.delegate.format_report() prints it."""
+        from tflite_rt.delegate import delegate_report
+
+        return delegate_report(self, subgraph_index)
 
     def unsupported_ops(self):
         """[] when every op of the model runs here. (Unsupported ops already fail construction; this

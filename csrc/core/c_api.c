@@ -145,3 +145,70 @@ int tflrt_op_supported(int32_t code, const char* custom_name, int32_t version) {
 
 const char* tflrt_builtin_op_name(int32_t code) { return tflrt_builtin_name(code); }
 const char* tflrt_type_name_of(int32_t type) { return tflrt_type_name(type); }
+
+/* ---- model queries without an interpreter ---- */
+
+static const tflrt_msubgraph* msg_at(const tflrt_model* m, int32_t s) {
+  return (m && s >= 0 && s < m->n_subgraphs) ? &m->subgraphs[s] : NULL;
+}
+
+int tflrt_model_subgraph(const tflrt_model* m, int32_t s, tflrt_model_subgraph_info* out) {
+  const tflrt_msubgraph* sg = msg_at(m, s);
+  if (!sg) return TFLRT_ERR_VALUE;
+  out->name = sg->name;
+  out->n_tensors = sg->n_tensors;
+  out->n_ops = sg->n_ops;
+  out->n_inputs = sg->n_inputs;
+  out->n_outputs = sg->n_outputs;
+  out->inputs = sg->inputs;
+  out->outputs = sg->outputs;
+  return TFLRT_OK;
+}
+
+int tflrt_model_op(const tflrt_model* m, int32_t s, int32_t k, tflrt_model_op_info* out) {
+  const tflrt_msubgraph* sg = msg_at(m, s);
+  if (!sg || k < 0 || k >= sg->n_ops) return TFLRT_ERR_VALUE;
+  const tflrt_mop* op = &sg->ops[k];
+  const char* name = op->custom_code ? op->custom_code : tflrt_builtin_name(op->builtin_code);
+  out->op_name = name ? name : "UNKNOWN";
+  out->custom_code = op->custom_code;
+  out->builtin_code = op->builtin_code;
+  out->version = op->version;
+  out->supported = tflrt_op_supported(op->builtin_code, op->custom_code, op->version);
+  out->n_inputs = op->n_inputs;
+  out->n_outputs = op->n_outputs;
+  out->inputs = op->inputs;
+  out->outputs = op->outputs;
+  return TFLRT_OK;
+}
+
+int tflrt_model_tensor(const tflrt_model* m, int32_t s, int32_t ti, tflrt_tensor_info* out) {
+  const tflrt_msubgraph* sg = msg_at(m, s);
+  if (!sg || ti < 0 || ti >= sg->n_tensors) return TFLRT_ERR_VALUE;
+  const tflrt_mtensor* t = &sg->tensors[ti];
+  memset(out, 0, sizeof(*out));
+  out->name = t->name;
+  out->type = t->type;
+  out->ndims = t->ndims;
+  out->dims = t->dims;
+  out->dims_signature = t->dims_signature;
+  out->data = (void*)t->data;
+  if (t->data) {
+    out->bytes = t->data_size;
+  } else {
+    size_t n = tflrt_type_size(t->type);
+    for (int32_t d = 0; d < t->ndims; d++) n *= (size_t)t->dims[d];
+    out->bytes = n;
+  }
+  out->nq = t->nq;
+  out->scales = t->scales;
+  out->zero_points = t->zero_points;
+  out->qdim = t->qdim;
+  out->mem = t->data ? TFLRT_MEM_CONST : TFLRT_MEM_NONE;
+  out->arena_offset = -1;
+  out->first_node = -1;
+  out->last_node = -1;
+  out->is_variable = t->is_variable;
+  out->is_sparse = t->sparsity != NULL;
+  return TFLRT_OK;
+}

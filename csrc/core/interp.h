@@ -32,7 +32,18 @@ typedef struct tflrt_subgraph {
   int busy;                     /* being prepared or run: re-entry is recursion */
   uint64_t* prof_ns;            /* per node: total eval time while profiling is on */
   uint64_t* prof_count;         /* per node: evals timed */
+  /* Execution plan (delegate.c): node indices in run order, or NULL for 0..n_nodes-1.
+   * Delegates append their DELEGATE nodes to nodes[] after the model's m->n_ops nodes and
+   * list them here instead of the nodes they replace. */
+  int32_t* plan;
+  int32_t plan_len;
 } tflrt_subgraph;
+
+/* Number of steps of the plan and the node run at step k. */
+static inline int32_t tflrt_plan_len(const tflrt_subgraph* sg) { return sg->plan ? sg->plan_len : sg->n_nodes; }
+static inline tflrt_node* tflrt_plan_node(tflrt_subgraph* sg, int32_t k) {
+  return &sg->nodes[sg->plan ? sg->plan[k] : k];
+}
 
 struct tflrt_threadpool;
 
@@ -56,6 +67,7 @@ struct tflrt_interp {
   int profiling;
   tflrt_resource* resources;
   int32_t n_resources, cap_resources;
+  struct tflrt_delegation* delegation; /* delegates applied (delegate.c); NULL when none */
 };
 
 /* Prepares, plans and binds one subgraph (interpreter.c). */
@@ -68,6 +80,15 @@ void tflrt_resources_free(struct tflrt_interp* it);
 /* Records a message in the interpreter's error buffer (replacing the previous one). */
 int tflrt_interp_fail(struct tflrt_interp* it, int status, const char* fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Delegates (delegate.c). The op of DELEGATE nodes; tflrt_delegation_free releases every
+ * partition and delegate reference (first thing in tflrt_interp_destroy);
+ * tflrt_delegation_fallback is called when preparing node n of sg failed: when n is a DELEGATE
+ * node it puts sg back on its CPU plan, records why, and returns 1 (allocate again). */
+extern const tflrt_op tflrt_delegate_kernel;
+static inline int tflrt_node_is_delegate(const tflrt_node* n) { return n->op == &tflrt_delegate_kernel; }
+void tflrt_delegation_free(struct tflrt_interp* it);
+int tflrt_delegation_fallback(struct tflrt_interp* it, tflrt_subgraph* sg, tflrt_node* n);
 
 /* Thread pool (core/threadpool.c). */
 struct tflrt_threadpool* tflrt_threadpool_create(int32_t n_threads);

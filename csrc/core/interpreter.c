@@ -242,6 +242,7 @@ static void free_dynamic(tflrt_subgraph* sg) {
 
 void tflrt_interp_destroy(tflrt_interp* it) {
   if (!it) return;
+  tflrt_delegation_free(it); /* delegate partitions first: they own their nodes' data */
   for (int32_t s = 0; it->sgs && s < it->n_subgraphs; s++) {
     tflrt_subgraph* sg = &it->sgs[s];
     for (int32_t i = 0; sg->nodes && i < sg->n_nodes; i++) {
@@ -261,6 +262,7 @@ void tflrt_interp_destroy(tflrt_interp* it) {
     free(sg->arena);
     free(sg->prof_ns);
     free(sg->prof_count);
+    free(sg->plan);
   }
   free(it->sgs);
   tflrt_resources_free(it);
@@ -292,9 +294,10 @@ static int prepare_node(tflrt_interp* it, tflrt_subgraph* sg, tflrt_ctx* ctx, tf
   return r;
 }
 
-/* Builds the arena plan for every non-constant tensor and every scratch buffer. */
+/* Builds the arena plan for every non-constant tensor and every scratch buffer. Lifetimes are
+ * in steps of the execution plan (= node indices when no delegate is applied). */
 static int plan_and_bind(tflrt_interp* it, tflrt_subgraph* sg) {
-  const int32_t nn = sg->n_nodes, nt = sg->n_tensors;
+  const int32_t nn = tflrt_plan_len(sg), nt = sg->n_tensors;
   const int32_t end = nn; /* steps run 0..nn; inputs are alive from 0, outputs to end */
   const int keep = it->opts.preserve_all_tensors;
   for (int32_t i = 0; i < nt; i++) sg->first_use[i] = sg->last_use[i] = -1;
@@ -304,7 +307,7 @@ static int plan_and_bind(tflrt_interp* it, tflrt_subgraph* sg) {
     sg->last_use[t] = end;
   }
   for (int32_t k = 0; k < nn; k++) {
-    const tflrt_node* n = &sg->nodes[k];
+    const tflrt_node* n = tflrt_plan_node(sg, k);
     for (int32_t j = 0; j < n->n_outputs; j++) {
       const int32_t t = n->outputs[j];
       if (sg->first_use[t] < 0) sg->first_use[t] = k;
@@ -323,7 +326,7 @@ static int plan_and_bind(tflrt_interp* it, tflrt_subgraph* sg) {
     sg->last_use[t] = end;
   }
   int32_t n_scratch = 0;
-  for (int32_t k = 0; k < nn; k++) n_scratch += sg->nodes[k].dynamic ? 0 : sg->nodes[k].n_scratch;
+  for (int32_t k = 0; k < nn; k++) n_scratch += tflrt_plan_node(sg, k)->dynamic ? 0 : tflrt_plan_node(sg, k)->n_scratch;
   tflrt_plan_buf* bufs = calloc((size_t)nt + (size_t)n_scratch + 1, sizeof(*bufs));
   int32_t* who = calloc((size_t)nt + (size_t)n_scratch + 1, sizeof(int32_t));
   if (!bufs || !who) {
@@ -344,12 +347,12 @@ static int plan_and_bind(tflrt_interp* it, tflrt_subgraph* sg) {
     who[nb++] = i;
   }
   for (int32_t k = 0; k < nn; k++) {
-    const tflrt_node* n = &sg->nodes[k];
+    const tflrt_node* n = tflrt_plan_node(sg, k);
     if (n->dynamic) continue;
     for (int32_t s = 0; s < n->n_scratch; s++) {
       bufs[nb].size = n->scratch_bytes[s];
       bufs[nb].first = bufs[nb].last = k;
-      who[nb++] = -1 - (k * TFLRT_MAX_SCRATCH + s);
+      who[nb++] = -1 - (n->index * TFLRT_MAX_SCRATCH + s);
     }
   }
   uint64_t total = 0;
@@ -410,10 +413,11 @@ static int allocate_subgraph(tflrt_interp* it, tflrt_subgraph* sg) {
       t->data = NULL;
     }
   }
-  for (int32_t k = 0; k < sg->n_nodes; k++) {
-    tflrt_node* n = &sg->nodes[k];
+  for (int32_t k = 0; k < tflrt_plan_len(sg); k++) {
+    tflrt_node* n = tflrt_plan_node(sg, k);
     n->dynamic = 0;
-    for (int32_t j = 0; j < n->n_inputs && !n->dynamic; j++) {
+    /* a DELEGATE node is never deferred: its prepare refuses dynamic inputs (CPU fallback) */
+    for (int32_t j = 0; j < n->n_inputs && !n->dynamic && !tflrt_node_is_delegate(n); j++) {
       const int32_t t = n->inputs[j];
       if (t >= 0 && sg->tensors[t].alloc == TFLRT_ALLOC_DYNAMIC) n->dynamic = 1;
     }
@@ -429,7 +433,11 @@ static int allocate_subgraph(tflrt_interp* it, tflrt_subgraph* sg) {
       continue;
     }
     int r = prepare_node(it, sg, &ctx, n);
-    if (r != TFLRT_OK) return r;
+    if (r != TFLRT_OK) {
+      /* A delegated partition failed to prepare: run the subgraph on CPU instead. */
+      if (tflrt_delegation_fallback(it, sg, n)) return allocate_subgraph(it, sg);
+      return r;
+    }
   }
   int r = plan_and_bind(it, sg);
   if (r != TFLRT_OK) return r;
@@ -505,8 +513,8 @@ static int invoke_subgraph(tflrt_interp* it, tflrt_subgraph* sg) {
   }
   tflrt_ctx ctx;
   ctx_init(it, sg, &ctx);
-  for (int32_t k = 0; k < sg->n_nodes; k++) {
-    tflrt_node* n = &sg->nodes[k];
+  for (int32_t k = 0; k < tflrt_plan_len(sg); k++) {
+    tflrt_node* n = tflrt_plan_node(sg, k);
     if (n->dynamic) {
       ctx.in_eval = 0;
       int r = prepare_dynamic_node(it, sg, &ctx, n);
@@ -519,15 +527,16 @@ static int invoke_subgraph(tflrt_interp* it, tflrt_subgraph* sg) {
     int r = n->op->eval(&ctx, n);
     if (it->profiling && sg->prof_ns) {
       clock_gettime(CLOCK_MONOTONIC, &t1);
-      sg->prof_ns[k] += (uint64_t)((int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec));
-      sg->prof_count[k]++;
+      sg->prof_ns[n->index] += (uint64_t)((int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec));
+      sg->prof_count[n->index]++;
     }
     if (r != TFLRT_OK) {
       if (it->err[0] == 0) {
         if (sg->index > 0)
-          tflrt_interp_fail(it, r, "Subgraph %d, node %d (%s) failed to invoke.", (int)sg->index, (int)k, n->op_name);
+          tflrt_interp_fail(it, r, "Subgraph %d, node %d (%s) failed to invoke.", (int)sg->index, (int)n->index,
+                            n->op_name);
         else
-          tflrt_interp_fail(it, r, "Node %d (%s) failed to invoke.", (int)k, n->op_name);
+          tflrt_interp_fail(it, r, "Node %d (%s) failed to invoke.", (int)n->index, n->op_name);
       }
       return r;
     }

@@ -8,13 +8,13 @@
  *   TFLRT_BIN_SV   y[i] = a[0] op b[i]     (a is one value)
  *   TFLRT_BIN_VS   y[i] = a[i] op b[0]     (b is one value)
  * Kernels never allocate, never fail and never read tensors; data-dependent errors (integer
- * division by zero) are checked by the op before the kernel runs. Pointers may alias only
- * when they are equal (y == a or y == b, same run).
+ * division by zero) are checked by the op before the kernel runs. The output never overlaps
+ * an operand (the reference kernels declare their pointers restrict).
  *
  * Semantics follow TFLite's reference kernels (BUILTIN_REF) bit for bit for integers:
  *  - Integer ADD/SUB/MUL wrap around (two's complement) on overflow; results are clamped to
  *    the fused activation range [i32_min, i32_max] (int8/int16/int32 unquantized) or
- *    [i64_min, i64_max] (int64).
+ *    [i64_min, i64_max] (int64; uint32 MUL reads its bounds there too, as uint32 values).
  *  - f32 ADD/SUB/MUL/DIV clamp to [f32_min, f32_max]; with no activation these are
  *    -FLT_MAX/FLT_MAX as in TFLite, so an infinite result becomes +-FLT_MAX (NaN passes).
  *    The clamp is min(max(x, lo), hi) with C comparisons (NaN stays NaN).
@@ -107,6 +107,8 @@ typedef void (*tflrt_s8_vbinary_fn)(const tflrt_binary_params* p, size_t n, cons
                                     const int8_t* b, int8_t* y, int mode);
 typedef void (*tflrt_u8_vbinary_fn)(const tflrt_binary_params* p, size_t n, const uint8_t* a,
                                     const uint8_t* b, uint8_t* y, int mode);
+typedef void (*tflrt_u32_vbinary_fn)(const tflrt_binary_params* p, size_t n, const uint32_t* a,
+                                     const uint32_t* b, uint32_t* y, int mode);
 /* qs16 x qs16 -> 8-bit MUL */
 typedef void (*tflrt_qs16_qs8_vmul_fn)(const tflrt_binary_params* p, size_t n, const int16_t* a,
                                        const int16_t* b, int8_t* y, int mode);
@@ -151,6 +153,7 @@ typedef struct tflrt_binary_kernels {
   tflrt_s16_vbinary_fn s16[TFLRT_BINOP_COUNT]; /* raw (unquantized) int16 */
   tflrt_s8_vbinary_fn s8[TFLRT_BINOP_COUNT];   /* raw int8 */
   tflrt_u8_vbinary_fn u8[TFLRT_BINOP_COUNT];   /* raw uint8 */
+  tflrt_u32_vbinary_fn u32[TFLRT_BINOP_COUNT]; /* raw uint32 (MUL) */
   tflrt_s8_vbinary_fn qs8[TFLRT_BINOP_COUNT];  /* quantized int8 */
   tflrt_u8_vbinary_fn qu8[TFLRT_BINOP_COUNT];  /* quantized uint8 */
   tflrt_s16_vbinary_fn qs16[TFLRT_BINOP_COUNT];/* quantized int16 */

@@ -96,7 +96,9 @@ typedef void (*tflrt_qd8_f32_conv_fn)(const tflrt_conv_params* p, const int8_t* 
  * SymmetricQuantizeFloats / AsymmetricQuantizeFloats:
  *   symmetric:  scale = max|x| / 127, q = clamp(round(x * 127 / max|x|), -127, 127), zp 0
  *   asymmetric: range [min(0, min x), max(0, max x)] mapped onto [-128, 127] with a nudged
- *               zero point; q = clamp(round(zp + x / scale), -128, 127)
+ *               zero point; q = clamp(zp + round(x * (1 / scale)), -128, 127), rounding
+ *               half away from zero before adding zp, as LiteRT's released builds do
+ *               (details in reference/conv_ref.c)
  * An all-zero input gives scale 1 and zero point 0. */
 typedef void (*tflrt_f32_to_qd8_sym_fn)(const float* x, size_t n, int8_t* q, float* scale);
 typedef void (*tflrt_f32_to_qd8_asym_fn)(const float* x, size_t n, int8_t* q, float* scale,

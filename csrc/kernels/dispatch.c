@@ -75,6 +75,9 @@ void tflrt_kernels_init(tflrt_kernels* k, int cap) {
   tflrt_reduce_kernels_ref(&k->reduce);
   tflrt_resize_kernels_ref(&k->resize);
   tflrt_lrn_kernels_ref(&k->lrn);
+  tflrt_matmul_kernels_ref(&k->matmul);
+  tflrt_tconv_kernels_ref(&k->tconv);
+  tflrt_conv3d_kernels_ref(&k->conv3d);
   tflrt_fc_kernels_ref(&k->fc);
   tflrt_pool_kernels_ref(&k->pool);
   tflrt_softmax_kernels_ref(&k->softmax);

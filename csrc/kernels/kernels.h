@@ -28,6 +28,9 @@ typedef enum {
 #include "reduce.h"
 #include "resize.h"
 #include "lrn.h"
+#include "matmul.h"
+#include "transpose_conv.h"
+#include "conv3d.h"
 #include "fully_connected.h"
 #include "pool.h"
 #include "softmax.h"
@@ -41,6 +44,9 @@ typedef struct tflrt_kernels {
   tflrt_reduce_kernels reduce;
   tflrt_resize_kernels resize;
   tflrt_lrn_kernels lrn;
+  tflrt_matmul_kernels matmul;
+  tflrt_tconv_kernels tconv;
+  tflrt_conv3d_kernels conv3d;
   tflrt_fc_kernels fc;
   tflrt_pool_kernels pool;
   tflrt_softmax_kernels softmax;

@@ -71,8 +71,8 @@ void* ld_alloc(ld_ctx* c, size_t n, size_t elem) {
   size_t bytes = n * elem;
   if (bytes > c->meta_budget) {
     ld_fail(c, TFLRT_ERR_MODEL,
-            "decoded metadata would exceed the limit for a %zu-byte file (vectors shared by many tables?)",
-            c->size);
+            "%s: decoded metadata would exceed the limit for a %zu-byte file (vectors shared by many tables?)",
+            c->where[0] ? c->where : "Model", c->size);
     return NULL;
   }
   c->meta_budget -= bytes;
@@ -89,7 +89,7 @@ void* ld_alloc_data(ld_ctx* c, size_t bytes) {
 
 int ld_copy_i32(ld_ctx* c, const fb_vec* v, int32_t** out) {
   int32_t* a = ld_alloc(c, v->len, sizeof(int32_t));
-  if (a == NULL) return TFLRT_ERR_NOMEM;
+  if (a == NULL) return LD_ALLOC_STATUS(c);
   if (v->len) memcpy(a, v->buf + v->pos, 4 * (size_t)v->len);
   *out = a;
   return TFLRT_OK;
@@ -102,6 +102,7 @@ int ld_fail(ld_ctx* c, int status, const char* fmt, ...) {
     vsnprintf(c->err, c->err_cap, fmt, ap);
     va_end(ap);
   }
+  if (!c->failed) c->status = status;
   c->failed = 1;
   return status;
 }
@@ -184,8 +185,9 @@ static int decode_opcodes(ld_ctx* c, const fb_table* root) {
   fb_vec v;
   if (fb_vec_field(root, TFLRT_MODEL_OPERATOR_CODES, 4, &v)) return ld_fail(c, TFLRT_ERR_MODEL, "Model: malformed operator_codes vector");
   if (count_of(c, &v, "Model operator_codes", &m->n_opcodes)) return TFLRT_ERR_MODEL;
+  snprintf(c->where, sizeof c->where, "Model operator_codes");
   m->opcodes = ld_alloc(c, v.len, sizeof(tflrt_mopcode));
-  if (m->opcodes == NULL) return TFLRT_ERR_NOMEM;
+  if (m->opcodes == NULL) return LD_ALLOC_STATUS(c);
   for (uint32_t i = 0; i < v.len; i++) {
     fb_table t;
     int8_t dep;
@@ -227,6 +229,8 @@ static int decode_operator(ld_ctx* c, int32_t sg, int32_t idx, const fb_table* t
   op->custom_code = oc->custom_code;
   snprintf(where, sizeof where, "Subgraph %d, operator %d (%s)", (int)sg, (int)idx,
            oc->builtin_code == TFLRT_OP_CUSTOM ? "CUSTOM" : tflrt_builtin_name(oc->builtin_code));
+  memcpy(c->where, where, sizeof where < sizeof c->where ? sizeof where : sizeof c->where);
+  c->where[sizeof c->where - 1] = 0;
 
   fb_vec in, out, im, co;
   if (fb_vec_field(t, TFLRT_OPERATOR_INPUTS, 4, &in) || fb_vec_field(t, TFLRT_OPERATOR_OUTPUTS, 4, &out) ||
@@ -269,6 +273,7 @@ static int decode_subgraph(ld_ctx* c, int32_t sg, const fb_table* t) {
   const char* name;
   char where[48];
   snprintf(where, sizeof where, "Subgraph %d", (int)sg);
+  snprintf(c->where, sizeof c->where, "Subgraph %d", (int)sg);
   if (fb_str_field(t, TFLRT_SUBGRAPH_NAME, &name, NULL) || fb_vec_field(t, TFLRT_SUBGRAPH_TENSORS, 4, &tv) ||
       fb_vec_field(t, TFLRT_SUBGRAPH_INPUTS, 4, &iv) || fb_vec_field(t, TFLRT_SUBGRAPH_OUTPUTS, 4, &ov) ||
       fb_vec_field(t, TFLRT_SUBGRAPH_OPERATORS, 4, &opv))
@@ -277,14 +282,16 @@ static int decode_subgraph(ld_ctx* c, int32_t sg, const fb_table* t) {
   if (count_of(c, &tv, where, &s->n_tensors) || count_of(c, &opv, where, &s->n_ops)) return TFLRT_ERR_MODEL;
   s->tensors = ld_alloc(c, tv.len, sizeof(tflrt_mtensor));
   s->ops = s->tensors ? ld_alloc(c, opv.len, sizeof(tflrt_mop)) : NULL;
-  if (s->ops == NULL) return TFLRT_ERR_NOMEM;
+  if (s->ops == NULL) return LD_ALLOC_STATUS(c);
   for (int32_t i = 0; i < s->n_tensors; i++) {
     fb_table tt;
     if (fb_vec_table(&tv, (uint32_t)i, &tt))
       return ld_fail(c, TFLRT_ERR_MODEL, "Subgraph %d, tensor %d: malformed flatbuffer table", (int)sg, (int)i);
+    snprintf(c->where, sizeof c->where, "Subgraph %d, tensor %d", (int)sg, (int)i);
     int rc = ld_decode_tensor(c, sg, i, &tt, &s->tensors[i]);
     if (rc) return rc;
   }
+  snprintf(c->where, sizeof c->where, "Subgraph %d", (int)sg);
   int rc = decode_indices(c, &iv, s->n_tensors, 0, where, "input", &s->n_inputs, &s->inputs);
   if (!rc) rc = decode_indices(c, &ov, s->n_tensors, 0, where, "output", &s->n_outputs, &s->outputs);
   if (rc) return rc;
@@ -305,7 +312,7 @@ static int decode_tensor_map(ld_ctx* c, int32_t si, const fb_vec* v, const char*
   if (count_of(c, v, "SignatureDef", n)) return TFLRT_ERR_MODEL;
   *names = ld_alloc(c, v->len, sizeof(const char*));
   *tensors = *names ? ld_alloc(c, v->len, sizeof(int32_t)) : NULL;
-  if (*tensors == NULL) return TFLRT_ERR_NOMEM;
+  if (*tensors == NULL) return LD_ALLOC_STATUS(c);
   for (uint32_t i = 0; i < v->len; i++) {
     fb_table t;
     const char* name;
@@ -328,9 +335,10 @@ static int decode_signatures(ld_ctx* c, const fb_table* root) {
   if (fb_vec_field(root, TFLRT_MODEL_SIGNATURE_DEFS, 4, &v)) return ld_fail(c, TFLRT_ERR_MODEL, "Model: malformed signature_defs vector");
   if (count_of(c, &v, "Model signature_defs", &m->n_signatures)) return TFLRT_ERR_MODEL;
   m->signatures = ld_alloc(c, v.len, sizeof(tflrt_msignature));
-  if (m->signatures == NULL) return TFLRT_ERR_NOMEM;
+  if (m->signatures == NULL) return LD_ALLOC_STATUS(c);
   for (uint32_t i = 0; i < v.len; i++) {
     tflrt_msignature* s = &m->signatures[i];
+    snprintf(c->where, sizeof c->where, "Signature %u", (unsigned)i);
     fb_table t;
     fb_vec in, out;
     uint32_t sg;
@@ -403,7 +411,7 @@ static int decode_model(ld_ctx* c) {
   if (!rc) rc = count_of(c, &sgv, "Model subgraphs", &m->n_subgraphs);
   if (rc) return rc;
   m->subgraphs = ld_alloc(c, sgv.len, sizeof(tflrt_msubgraph));
-  if (m->subgraphs == NULL) return TFLRT_ERR_NOMEM;
+  if (m->subgraphs == NULL) return LD_ALLOC_STATUS(c);
   for (int32_t i = 0; i < m->n_subgraphs; i++) {
     fb_table t;
     if (fb_vec_table(&sgv, (uint32_t)i, &t))
@@ -430,7 +438,8 @@ static int load(tflrt_model* m, char* err, size_t err_cap) {
                       : TFLRT_META_BUDGET_FIXED + TFLRT_META_BUDGET_FACTOR * m->size;
   m->meta_bytes = sizeof(*m);
   int rc = decode_model(&c);
-  if (rc == TFLRT_OK && c.failed) rc = TFLRT_ERR_MODEL; /* defensive: an error was reported */
+  if (rc == TFLRT_OK && c.failed) rc = c.status; /* defensive: an error was reported */
+  if (rc != TFLRT_OK && !c.failed) ld_fail(&c, rc, "invalid model (status %d)", rc);
   free(c.buffers);
   return rc;
 }

@@ -40,8 +40,10 @@ typedef struct {
   char* err;
   size_t err_cap;
   int failed;            /* first error already written */
+  int status;            /* status of that first error */
   size_t meta_budget;    /* bytes of metadata still allowed */
   ld_buffer* buffers;    /* m->n_buffers entries, temporary */
+  char where[112];       /* what is being decoded, for allocation errors */
 } ld_ctx;
 
 /* Writes the first error message (later ones are dropped) and returns status. */
@@ -50,6 +52,10 @@ int ld_fail(ld_ctx* c, int status, const char* fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* After a failed ld_alloc / ld_copy_i32: the status of the error it reported (TFLRT_ERR_NOMEM,
+ * or TFLRT_ERR_MODEL when the metadata budget was exceeded). */
+#define LD_ALLOC_STATUS(c) ((c)->failed ? (c)->status : TFLRT_ERR_NOMEM)
 
 /* Zeroed metadata allocation of n * elem bytes (at least 1 byte, 16-aligned), owned by the
  * model and counted against the budget. NULL after writing an error. */

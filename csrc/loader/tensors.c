@@ -65,7 +65,7 @@ static int decode_quantization(tctx* tc, const fb_table* q, tflrt_mtensor* out) 
   int32_t n = (int32_t)scale.len;
   out->scales = ld_alloc(c, (size_t)n, sizeof(float));
   out->zero_points = out->scales ? ld_alloc(c, (size_t)n, sizeof(int64_t)) : NULL;
-  if (!out->zero_points) return TFLRT_ERR_NOMEM;
+  if (!out->zero_points) return LD_ALLOC_STATUS(c);
   int64_t lo = 0, hi = 0;
   int ranged = zero_point_range(out->type, &lo, &hi);
   for (int32_t i = 0; i < n; i++) {
@@ -106,7 +106,7 @@ static int decode_index_vector(tctx* tc, const fb_table* dm, int type_slot, cons
   if (fb_vec_field(&vt, TFLRT_SPARSE_VEC_VALUES, es, &v) || v.len > INT32_MAX)
     return TFAIL(tc, TFLRT_ERR_MODEL, "sparsity level %d: malformed %s values", (int)lvl, what);
   int32_t* a = ld_alloc(tc->c, v.len, sizeof(int32_t));
-  if (!a) return TFLRT_ERR_NOMEM;
+  if (!a) return LD_ALLOC_STATUS(tc->c);
   const uint8_t* p = v.buf + v.pos;
   for (uint32_t i = 0; i < v.len; i++) {
     if (es == 4) {
@@ -149,9 +149,9 @@ static int decode_sparsity(tctx* tc, const fb_table* sp, tflrt_mtensor* t, uint6
                  (unsigned)dmv.len, (int)L);
   tflrt_sparsity* s = ld_alloc(c, 1, sizeof(*s));
   if (!s || ld_copy_i32(c, &to, &s->traversal_order) || ld_copy_i32(c, &bm, &s->block_map))
-    return TFLRT_ERR_NOMEM;
+    return LD_ALLOC_STATUS(c);
   s->dim_metadata = ld_alloc(c, (size_t)L, sizeof(*s->dim_metadata));
-  if (!s->dim_metadata) return TFLRT_ERR_NOMEM;
+  if (!s->dim_metadata) return LD_ALLOC_STATUS(c);
   s->n_traversal = L;
   s->n_block_map = k;
   s->n_dim_metadata = L;
@@ -282,7 +282,7 @@ static int attach_data(tctx* tc, ld_buffer* b, size_t align, tflrt_mtensor* out)
   if (p != NULL && align > 1 && ((uintptr_t)p % align) != 0) {
     if (b->aligned == NULL || b->aligned_to < align) {
       uint8_t* copy = ld_alloc_data(tc->c, (size_t)b->size); /* 16-aligned */
-      if (!copy) return TFLRT_ERR_NOMEM;
+      if (!copy) return LD_ALLOC_STATUS(tc->c);
       memcpy(copy, p, (size_t)b->size);
       b->aligned = copy;
       b->aligned_to = 16;
@@ -314,7 +314,7 @@ int ld_decode_tensor(ld_ctx* c, int32_t sg, int32_t idx, const fb_table* t, tflr
   if (shape.len > TFLRT_MAX_DIMS)
     return TFAIL(tc, TFLRT_ERR_MODEL, "rank %u exceeds the maximum of %d", (unsigned)shape.len, TFLRT_MAX_DIMS);
   out->ndims = (int32_t)shape.len;
-  if (ld_copy_i32(c, &shape, &out->dims)) return TFLRT_ERR_NOMEM;
+  if (ld_copy_i32(c, &shape, &out->dims)) return LD_ALLOC_STATUS(c);
   uint64_t count = 1;
   int has_zero = 0;
   for (int32_t i = 0; i < out->ndims; i++) {
@@ -344,7 +344,7 @@ int ld_decode_tensor(ld_ctx* c, int32_t sg, int32_t idx, const fb_table* t, tflr
     if (sig.len != shape.len)
       return TFAIL(tc, TFLRT_ERR_MODEL, "shape_signature has %u entries but the shape has %u",
                    (unsigned)sig.len, (unsigned)shape.len);
-    if (ld_copy_i32(c, &sig, &out->dims_signature)) return TFLRT_ERR_NOMEM;
+    if (ld_copy_i32(c, &sig, &out->dims_signature)) return LD_ALLOC_STATUS(c);
     for (int32_t i = 0; i < out->ndims; i++)
       if (out->dims_signature[i] < -1)
         return TFAIL(tc, TFLRT_ERR_MODEL, "shape_signature entry %d is %d", (int)i,

@@ -104,7 +104,8 @@ static int prepare_relu_quantized(tflrt_ctx* ctx, act_kind kind, tflrt_unary_dat
   const tflrt_unary_kernels* k = &ctx->k->unary;
   int rc;
   if ((rc = tflrt_unary_check_quant_pair(ctx, in, out, in->type == TFLRT_INT16)) != TFLRT_OK) return rc;
-  tflrt_unary_multiplier_f32(in->scale / out->scale, &d->p.multiplier, &d->p.shift);
+  if ((rc = tflrt_unary_multiplier_f32(ctx, in->scale / out->scale, &d->p.multiplier, &d->p.shift)) != TFLRT_OK)
+    return rc;
   relu_bounds(out, bounds[kind][0], bounds[kind][1], &d->p.q_min, &d->p.q_max);
   d->fn = in->type == TFLRT_INT8 ? k->qs8_requantize : (in->type == TFLRT_UINT8 ? k->qu8_requantize : k->qs16_requantize);
   return TFLRT_OK;
@@ -116,8 +117,10 @@ static int prepare_leaky_relu_quantized(tflrt_ctx* ctx, act_data* a, const tflrt
   const tflrt_unary_kernels* k = &ctx->k->unary;
   int rc;
   if ((rc = tflrt_unary_check_quant_pair(ctx, in, out, in->type == TFLRT_INT16)) != TFLRT_OK) return rc;
-  tflrt_unary_multiplier_f32(in->scale * a->alpha / out->scale, &d->p.alpha_multiplier, &d->p.alpha_shift);
-  tflrt_unary_multiplier_f32(in->scale / out->scale, &d->p.multiplier, &d->p.shift);
+  if ((rc = tflrt_unary_multiplier_f32(ctx, in->scale * a->alpha / out->scale, &d->p.alpha_multiplier,
+                                       &d->p.alpha_shift)) != TFLRT_OK ||
+      (rc = tflrt_unary_multiplier_f32(ctx, in->scale / out->scale, &d->p.multiplier, &d->p.shift)) != TFLRT_OK)
+    return rc;
   tflrt_type_range(in->type, &d->p.q_min, &d->p.q_max);
   d->fn = in->type == TFLRT_INT8 ? k->qs8_leaky_relu : (in->type == TFLRT_UINT8 ? k->qu8_leaky_relu : k->qs16_leaky_relu);
   return TFLRT_OK;
@@ -329,8 +332,10 @@ static int prelu_prepare(tflrt_ctx* ctx, tflrt_node* node) {
     d->p.input_zero_point = in->zero_point;
     d->p.alpha_zero_point = alpha->zero_point;
     d->p.output_zero_point = out->zero_point;
-    tflrt_unary_multiplier_f32(in->scale / out->scale, &d->p.multiplier1, &d->p.shift1);
-    tflrt_unary_multiplier_f32(in->scale * alpha->scale / out->scale, &d->p.multiplier2, &d->p.shift2);
+    if ((rc = tflrt_unary_multiplier_f32(ctx, in->scale / out->scale, &d->p.multiplier1, &d->p.shift1)) != TFLRT_OK ||
+        (rc = tflrt_unary_multiplier_f32(ctx, in->scale * alpha->scale / out->scale, &d->p.multiplier2,
+                                         &d->p.shift2)) != TFLRT_OK)
+      return rc;
     tflrt_type_range(t, &d->p.q_min, &d->p.q_max);
     d->fn = t == TFLRT_INT8 ? k->qs8_prelu : (t == TFLRT_UINT8 ? k->qu8_prelu : k->qs16_prelu);
   }

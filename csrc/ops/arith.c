@@ -4,7 +4,7 @@
  * Types:
  *   ADD  FLOAT32, INT32, INT64; INT16 unquantized (raw, v5); INT8, UINT8 and INT16 quantized.
  *   SUB  FLOAT32, INT32, INT64; INT8, UINT8 and INT16 quantized.
- *   MUL  FLOAT32, INT32, INT64; INT16 with an unquantized output (raw, v7); INT8, UINT8 and INT16
+ *   MUL  FLOAT32, INT32, INT64, UINT32 (v7); INT16 with an unquantized output (raw, v7); INT8, UINT8 and INT16
  *        quantized; INT16 x INT16 -> INT8/UINT8 (TFLite's LSTM path, which ignores the scales).
  *   DIV  FLOAT32, INT32; INT8, UINT8 and INT16 quantized. Integer divisors equal to the divisor's
  *        zero point (0 for INT32) fail in eval.
@@ -155,8 +155,7 @@ static int add_sub_prepare(tflrt_ctx* ctx, tflrt_node* node, int is_sub) {
       }
       return prepare_add_sub_int16(ctx, d, a, b, out, is_sub);
     default:
-      return unsupported(ctx, a->type, is_sub ? "FLOAT32, INT32, INT64, INT8, UINT8, INT16"
-                                              : "FLOAT32, INT32, INT64, INT8, UINT8, INT16");
+      return unsupported(ctx, a->type, "FLOAT32, INT32, INT64, INT8, UINT8, INT16");
   }
 }
 static int add_prepare(tflrt_ctx* ctx, tflrt_node* node) { return add_sub_prepare(ctx, node, 0); }
@@ -190,6 +189,7 @@ static int mul_prepare(tflrt_ctx* ctx, tflrt_node* node) {
     case TFLRT_FLOAT32: return set_raw(d, EW_F32, t);
     case TFLRT_INT32: return set_raw(d, EW_S32, t);
     case TFLRT_INT64: return set_raw(d, EW_S64, t);
+    case TFLRT_UINT32: return set_raw(d, EW_U32, t);
     case TFLRT_INT16:
       if (!ew_is_quantized(out)) return set_raw(d, EW_S16, t);
       if ((rc = check_all_quant(ctx, a, b, out)) != TFLRT_OK) return rc;
@@ -201,7 +201,7 @@ static int mul_prepare(tflrt_ctx* ctx, tflrt_node* node) {
       if ((rc = check_all_quant(ctx, a, b, out)) != TFLRT_OK) return rc;
       d->kind = t == TFLRT_INT8 ? EW_QS8 : EW_QU8;
       break;
-    default: return unsupported(ctx, t, "FLOAT32, INT32, INT64, INT8, UINT8, INT16");
+    default: return unsupported(ctx, t, "FLOAT32, INT32, INT64, UINT32, INT8, UINT8, INT16");
   }
   tflrt_binary_params* p = &d->p;
   p->a_offset = -a->zero_point;

@@ -296,6 +296,9 @@ static int dw_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   } else if ((r = dw_quant_params(ctx, node, d, in, filter, bias, out)) != TFLRT_OK) {
     return r;
   }
+  if ((int64_t)p->batches * (int64_t)p->out_h > INT32_MAX) /* rows are split as int32 ranges */
+    return tflrt_op_error(ctx, "batch (%d) x output height (%d) is too large", (int)p->batches,
+                          (int)p->out_h);
   const int32_t out_dims[4] = {p->batches, p->out_h, p->out_w, p->out_c};
   return tflrt_set_output_shape(ctx, out, 4, out_dims);
 }

@@ -80,12 +80,18 @@ void ew_set_activation_raw(tflrt_binary_params* p, int32_t act, int32_t type) {
     case TFLRT_INT64: lo = INT64_MIN; hi = INT64_MAX; break;
     case TFLRT_INT16: lo = INT16_MIN; hi = INT16_MAX; break;
     case TFLRT_INT8: lo = INT8_MIN; hi = INT8_MAX; break;
+    case TFLRT_UINT32: lo = 0; hi = UINT32_MAX; break;
     default: lo = INT32_MIN; hi = INT32_MAX; break;
   }
   switch (act) {
     case TFLRT_ACT_RELU: flo = 0.0f; lo = 0; break;
     case TFLRT_ACT_RELU6: flo = 0.0f; fhi = 6.0f; lo = 0; hi = 6; break;
-    case TFLRT_ACT_RELU_N1_TO_1: flo = -1.0f; fhi = 1.0f; lo = -1; hi = 1; break;
+    case TFLRT_ACT_RELU_N1_TO_1:
+      flo = -1.0f;
+      fhi = 1.0f;
+      lo = type == TFLRT_UINT32 ? (int64_t)UINT32_MAX : -1;
+      hi = 1;
+      break;
     default: break; /* NONE, TANH, SIGN_BIT: the type's whole range */
   }
   p->f32_min = flo;
@@ -165,7 +171,7 @@ int ew_check_no_value(tflrt_ctx* ctx, const tflrt_tensor* t, int64_t forbidden, 
 static void kind_sizes(int32_t kind, size_t* in_size, size_t* out_size) {
   size_t s = 1, o = 0;
   switch (kind) {
-    case EW_F32: case EW_S32: case EW_CMP_F32: case EW_CMP_S32: s = 4; break;
+    case EW_F32: case EW_S32: case EW_U32: case EW_CMP_F32: case EW_CMP_S32: s = 4; break;
     case EW_S64: case EW_CMP_S64: s = 8; break;
     case EW_S16: case EW_QS16: case EW_CMP_S16: case EW_CMP_QS16: s = 2; break;
     case EW_QS16_QS8: case EW_QS16_QU8: s = 2; o = 1; break;
@@ -204,6 +210,7 @@ static void ew_segment(void* arg, const int64_t* offs, int64_t out_off, int64_t 
     case EW_S16: k->s16[op](p, n, a, b, y, m); break;
     case EW_S8: k->s8[op](p, n, a, b, y, m); break;
     case EW_U8: k->u8[op](p, n, a, b, y, m); break;
+    case EW_U32: k->u32[op](p, n, a, b, y, m); break;
     case EW_QS8: k->qs8[op](p, n, a, b, y, m); break;
     case EW_QU8: k->qu8[op](p, n, a, b, y, m); break;
     case EW_QS16: k->qs16[op](p, n, a, b, y, m); break;
@@ -240,6 +247,7 @@ static int ew_has_kernel(const tflrt_binary_kernels* k, int32_t kind, int32_t op
     case EW_S16: return k->s16[op] != NULL;
     case EW_S8: return k->s8[op] != NULL;
     case EW_U8: return k->u8[op] != NULL;
+    case EW_U32: return k->u32[op] != NULL;
     case EW_QS8: return k->qs8[op] != NULL;
     case EW_QU8: return k->qu8[op] != NULL;
     case EW_QS16: return k->qs16[op] != NULL;

@@ -15,7 +15,7 @@
 /* Which kernel array (and element types) a node runs. */
 typedef enum {
   EW_NONE = 0,
-  EW_F32, EW_S64, EW_S32, EW_S16, EW_S8, EW_U8, /* raw arithmetic */
+  EW_F32, EW_S64, EW_S32, EW_S16, EW_S8, EW_U8, EW_U32, /* raw arithmetic */
   EW_QS8, EW_QU8, EW_QS16,                      /* quantized arithmetic */
   EW_QS16_QS8, EW_QS16_QU8,                     /* int16 x int16 -> 8-bit MUL */
   EW_CMP_F32, EW_CMP_S64, EW_CMP_S32, EW_CMP_S16, EW_CMP_S8, EW_CMP_U8,
@@ -50,8 +50,9 @@ int ew_prepare_shapes(tflrt_ctx* ctx, tflrt_node* node, ew_binary* d, int32_t ma
 /* The output must have type `type`. */
 int ew_check_output_type(tflrt_ctx* ctx, const tflrt_tensor* out, int32_t type);
 
-/* Fused activation clamp for raw outputs of type `type` (FLOAT32, INT64, INT32, INT16, INT8),
- * following TFLite's CalculateActivationRange for that C type. */
+/* Fused activation clamp for raw outputs of type `type` (FLOAT32, INT64, INT32, INT16, INT8,
+ * UINT32), following TFLite's CalculateActivationRange for that C type (UINT32 bounds are
+ * stored in i64_min/i64_max, -1 wrapping to 2^32 - 1 as in C++). */
 void ew_set_activation_raw(tflrt_binary_params* p, int32_t activation, int32_t type);
 
 /* Quantized tensors: a per-tensor positive scale and a zero point inside the type's range. */

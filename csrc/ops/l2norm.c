@@ -37,8 +37,7 @@ static int l2norm_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
   if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input and the output are required");
   if (d->activation != 0)
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "fused activation %d is not supported (only NONE)",
-                         (int)d->activation);
+    return tflrt_op_error(ctx, "fused activation %d is not supported (only NONE, as in TFLite)", (int)d->activation);
   if (in->ndims < 1) return tflrt_op_error(ctx, "input must have rank >= 1");
   if (in->type != out->type)
     return tflrt_op_error(ctx, "input type %s and output type %s differ", tflrt_type_name(in->type),
@@ -68,8 +67,8 @@ static int l2norm_prepare(tflrt_ctx* ctx, tflrt_node* node) {
       break;
     }
     default:
-      return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "input type %s is not supported (supported: FLOAT32, UINT8, INT8)",
-                           tflrt_type_name(in->type));
+      return tflrt_op_error(ctx, "input type %s is not supported (supported: FLOAT32, UINT8, INT8)",
+                            tflrt_type_name(in->type));
   }
   return tflrt_set_output_shape(ctx, out, in->ndims, in->dims);
 }

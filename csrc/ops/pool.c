@@ -78,10 +78,6 @@ static int pool_prepare(tflrt_ctx* ctx, tflrt_node* node, pool_type type) {
   }
   if (d->activation < TFLRT_ACT_NONE || d->activation > TFLRT_ACT_SIGN_BIT)
     return tflrt_op_error(ctx, "unknown fused activation function %d", (int)d->activation);
-  /* A window needs at least one cell; with that, SAME/VALID windows always overlap the input,
-   * so no clipped window is empty. Window counts must fit int32 as in TFLite. */
-  if ((int64_t)d->filter_h * (int64_t)d->filter_w > INT32_MAX)
-    return tflrt_op_error(ctx, "filter %dx%d is too large", (int)d->filter_h, (int)d->filter_w);
   p->batches = in->dims[0];
   p->in_h = in->dims[1];
   p->in_w = in->dims[2];
@@ -89,6 +85,14 @@ static int pool_prepare(tflrt_ctx* ctx, tflrt_node* node, pool_type type) {
   int r = tflrt_window_2d(ctx, d->padding, p->in_h, p->in_w, d->filter_h, d->filter_w, d->stride_h,
                           d->stride_w, 1, 1, &p->out_h, &p->out_w, &p->pad_h, &p->pad_w);
   if (r != TFLRT_OK) return r;
+  /* Windows have at least one cell (tflrt_window_2d checked it); then SAME/VALID windows always
+   * overlap the input, so no clipped window is empty. Clipped window counts must fit int32,
+   * as in TFLite. */
+  const int64_t max_count = (int64_t)(d->filter_h < p->in_h ? d->filter_h : p->in_h) *
+                            (int64_t)(d->filter_w < p->in_w ? d->filter_w : p->in_w);
+  if (max_count > INT32_MAX)
+    return tflrt_op_error(ctx, "pooling windows of up to %lld cells are too large",
+                          (long long)max_count);
   p->filter_h = d->filter_h;
   p->filter_w = d->filter_w;
   p->stride_h = d->stride_h;
@@ -106,6 +110,9 @@ static int pool_prepare(tflrt_ctx* ctx, tflrt_node* node, pool_type type) {
     tflrt_act_range_quant(d->activation, out->scale, out->zero_point, qmin, qmax, &p->q_min,
                           &p->q_max);
   }
+  if ((int64_t)p->batches * (int64_t)p->out_h > INT32_MAX) /* rows are split as int32 ranges */
+    return tflrt_op_error(ctx, "batch (%d) x output height (%d) is too large", (int)p->batches,
+                          (int)p->out_h);
   const int32_t out_dims[4] = {p->batches, p->out_h, p->out_w, p->channels};
   return tflrt_set_output_shape(ctx, out, 4, out_dims);
 }

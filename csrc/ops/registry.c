@@ -15,6 +15,9 @@ extern const tflrt_op tflrt_op_reduce_all;
 extern const tflrt_op tflrt_op_resize_bilinear;
 extern const tflrt_op tflrt_op_resize_nearest_neighbor;
 extern const tflrt_op tflrt_op_local_response_normalization;
+extern const tflrt_op tflrt_op_batch_matmul;
+extern const tflrt_op tflrt_op_transpose_conv;
+extern const tflrt_op tflrt_op_conv_3d;
 extern const tflrt_op tflrt_op_depthwise_conv_2d;
 extern const tflrt_op tflrt_op_max_pool_2d;
 extern const tflrt_op tflrt_op_average_pool_2d;
@@ -97,6 +100,21 @@ extern const tflrt_op tflrt_op_gather_nd;
 extern const tflrt_op tflrt_op_scatter_nd;
 extern const tflrt_op tflrt_op_embedding_lookup;
 extern const tflrt_op tflrt_op_one_hot;
+extern const tflrt_op tflrt_op_pad;
+extern const tflrt_op tflrt_op_padv2;
+extern const tflrt_op tflrt_op_mirror_pad;
+extern const tflrt_op tflrt_op_depth_to_space;
+extern const tflrt_op tflrt_op_space_to_depth;
+extern const tflrt_op tflrt_op_batch_to_space_nd;
+extern const tflrt_op tflrt_op_space_to_batch_nd;
+extern const tflrt_op tflrt_op_shape;
+extern const tflrt_op tflrt_op_fill;
+extern const tflrt_op tflrt_op_zeros_like;
+extern const tflrt_op tflrt_op_range;
+extern const tflrt_op tflrt_op_arg_max;
+extern const tflrt_op tflrt_op_arg_min;
+extern const tflrt_op tflrt_op_topk_v2;
+extern const tflrt_op tflrt_op_cumsum;
 
 static const tflrt_op* const builtin_ops[] = {
     &tflrt_op_conv_2d,
@@ -110,6 +128,9 @@ static const tflrt_op* const builtin_ops[] = {
     &tflrt_op_resize_bilinear,
     &tflrt_op_resize_nearest_neighbor,
     &tflrt_op_local_response_normalization,
+    &tflrt_op_batch_matmul,
+    &tflrt_op_transpose_conv,
+    &tflrt_op_conv_3d,
     &tflrt_op_depthwise_conv_2d,
     &tflrt_op_max_pool_2d,
     &tflrt_op_average_pool_2d,
@@ -192,6 +213,21 @@ static const tflrt_op* const builtin_ops[] = {
     &tflrt_op_scatter_nd,
     &tflrt_op_embedding_lookup,
     &tflrt_op_one_hot,
+    &tflrt_op_pad,
+    &tflrt_op_padv2,
+    &tflrt_op_mirror_pad,
+    &tflrt_op_depth_to_space,
+    &tflrt_op_space_to_depth,
+    &tflrt_op_batch_to_space_nd,
+    &tflrt_op_space_to_batch_nd,
+    &tflrt_op_shape,
+    &tflrt_op_fill,
+    &tflrt_op_zeros_like,
+    &tflrt_op_range,
+    &tflrt_op_arg_max,
+    &tflrt_op_arg_min,
+    &tflrt_op_topk_v2,
+    &tflrt_op_cumsum,
 };
 
 #define N_BUILTIN ((int)(sizeof(builtin_ops) / sizeof(builtin_ops[0])))

@@ -36,7 +36,9 @@ static int prepare_abs_quantized(tflrt_ctx* ctx, tflrt_unary_data* d, const tflr
   int rc;
   if ((rc = tflrt_unary_check_quant_pair(ctx, in, out, in->type == TFLRT_INT16)) != TFLRT_OK) return rc;
   d->p.needs_rescale = in->scale != out->scale;
-  if (d->p.needs_rescale) tflrt_unary_multiplier_f32(in->scale / out->scale, &d->p.multiplier, &d->p.shift);
+  if (d->p.needs_rescale &&
+      (rc = tflrt_unary_multiplier_f32(ctx, in->scale / out->scale, &d->p.multiplier, &d->p.shift)) != TFLRT_OK)
+    return rc;
   tflrt_type_range(in->type, &d->p.q_min, &d->p.q_max);
   d->fn = in->type == TFLRT_INT8 ? k->qs8_abs : k->qs16_abs;
   return TFLRT_OK;
@@ -70,6 +72,10 @@ static int prepare_rsqrt_quantized(tflrt_ctx* ctx, tflrt_node* node, tflrt_unary
   int s = 0;
   tflrt_quantize_multiplier(1.0 / (double)denominator, &d->p.multiplier, &s);
   d->p.shift = s;
+  /* the kernel shifts by (shift - 20): keep that a valid right shift */
+  if (s > 31 || s - 20 < -31)
+    return tflrt_op_error(ctx, "input scale %g and output scale %g are out of range for the int8 RSQRT",
+                          (double)in->scale, (double)out->scale);
   d->fn = ctx->k->unary.qs8_rsqrt;
   return TFLRT_OK;
 }

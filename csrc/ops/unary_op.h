@@ -62,9 +62,12 @@ static inline int tflrt_unary_check_quant_pair(tflrt_ctx* ctx, const tflrt_tenso
   return TFLRT_OK;
 }
 
+/* A type TFLite rejects as well is a plain prepare error (RuntimeError, as TFLite raises); the
+ * half-precision variants TFLite has but tflite_rt does not implement are UNSUPPORTED. */
 static inline int tflrt_unary_unsupported(tflrt_ctx* ctx, const tflrt_tensor* in, const char* supported) {
-  return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "input type %s is not supported (supported: %s)",
-                       tflrt_type_name(in->type), supported);
+  const int status = (in->type == TFLRT_FLOAT16 || in->type == TFLRT_BFLOAT16) ? TFLRT_ERR_UNSUPPORTED : TFLRT_ERR_RUNTIME;
+  return tflrt_op_fail(ctx, status, "input type %s is not supported (supported: %s)", tflrt_type_name(in->type),
+                       supported);
 }
 
 /* 256-entry table of func over the 8-bit input range (persistent memory). */
@@ -89,11 +92,15 @@ static inline int tflrt_unary_lut16(tflrt_ctx* ctx, tflrt_node* node, tflrt_unar
   return TFLRT_OK;
 }
 
-/* The float32 quotient TFLite computes for a rescaling multiplier (a / b in float, then split). */
-static inline void tflrt_unary_multiplier_f32(float real, int32_t* m, int32_t* shift) {
+/* Splits a rescaling multiplier that TFLite computes in float32 (a / b in float, then
+ * QuantizeMultiplier). A left shift beyond 31 bits (a ratio of scales above 2^31, undefined
+ * behaviour in TFLite) is refused. */
+static inline int tflrt_unary_multiplier_f32(tflrt_ctx* ctx, float real, int32_t* m, int32_t* shift) {
   int s = 0;
   tflrt_quantize_multiplier((double)real, m, &s);
   *shift = s;
+  if (s > 31) return tflrt_op_error(ctx, "rescaling multiplier %g is too large (ratio of scales above 2^31)", (double)real);
+  return TFLRT_OK;
 }
 
 typedef struct {

@@ -66,8 +66,10 @@ static inline int32_t tflrt_mbqm64(int64_t x, int32_t qm, int shift) {
   const int32_t reduced = qm < 0x7FFF0000 ? ((qm + (1 << 15)) >> 16) : 0x7FFF;
   const int total_shift = 15 - shift;
   const int64_t round = (int64_t)1 << (total_shift - 1);
-  int64_t r = x * (int64_t)reduced;
-  r = (r + round) >> total_shift;
+  /* TFLite requires |x| < 2^47; outside that contract the product wraps (no undefined
+   * behaviour) and the result saturates. */
+  int64_t r = (int64_t)((uint64_t)x * (uint64_t)(int64_t)reduced);
+  r = (int64_t)((uint64_t)r + (uint64_t)round) >> total_shift;
   if (r < INT32_MIN) r = INT32_MIN;
   if (r > INT32_MAX) r = INT32_MAX;
   return (int32_t)r;

@@ -309,6 +309,78 @@ def test_conv_int16_accumulator_overflow(bias_dtype, version):
     check(b.build(), [np.full((1, 3, 3, 64), 32767, np.int16)])
 
 
+@pytest.mark.parametrize("op", ["CONV_2D", "DEPTHWISE_CONV_2D"])
+def test_int16_requantized_value_beyond_int32(op):
+    # An int64 bias near 2^46 with an effective output scale near 2^14: the 64-bit
+    # requantization produces a value outside int32, which TFLite casts (wraps) to int32.
+    big = np.array([2**46 - 12345, -(2**46) + 777, 2**40 + 3, 5], np.int64)
+    b = ModelBuilder()
+    xi = b.input("x", [1, 2, 2, 4 if op == "CONV_2D" else 4], np.int16, quant=(1.0, 0))
+    if op == "CONV_2D":
+        wt = b.const("w", np.ones((4, 1, 1, 4), np.int8), quant={"scales": [1.0] * 4,
+                                                                 "zero_points": [0] * 4, "axis": 0})
+        version = 4
+    else:
+        wt = b.const("w", np.ones((1, 1, 1, 4), np.int8), quant={"scales": [1.0] * 4,
+                                                                 "zero_points": [0] * 4, "axis": 3})
+        version = 5
+    bt = b.const("b", big, quant={"scales": [1.0] * 4, "zero_points": [0] * 4, "axis": 0})
+    yi = b.tensor("y", [1, 2, 2, 4], np.int16, quant=(1 / 16000, 0))
+    b.op(op, [xi, wt, bt], [yi], options={"padding": "VALID"}, version=version)
+    b.output(yi)
+    x = np.array([1, -2, 3, -4] * 4, np.int16).reshape(1, 2, 2, 4)
+    check(b.build(), [x])
+
+
+def hybrid_ties_model(op, xs):
+    """A hybrid 1x1 CONV_2D/DEPTHWISE_CONV_2D whose output reproduces the dynamically quantized
+    input: two channels with weight 127 and scales 1/127, 2/127 (different, so TFLite takes
+    the per-channel path with asymmetric input quantization)."""
+    n = len(xs)
+    b = ModelBuilder()
+    xi = b.input("x", [1, n, 1, 1], np.float32)
+    if op == "CONV_2D":
+        wt = b.const("w", np.full((2, 1, 1, 1), 127, np.int8),
+                     quant={"scales": [1 / 127, 2 / 127], "zero_points": [0, 0], "axis": 0})
+        opts, version = {"padding": "VALID"}, 5
+    else:
+        wt = b.const("w", np.full((1, 1, 1, 2), 127, np.int8),
+                     quant={"scales": [1 / 127, 2 / 127], "zero_points": [0, 0], "axis": 3})
+        opts, version = {"padding": "VALID", "depth_multiplier": 2}, 6
+    bt = b.const("b", np.zeros(2, np.float32))
+    yi = b.tensor("y", [1, n, 1, 2], np.float32)
+    b.op(op, [xi, wt, bt], [yi], options=opts, version=version)
+    b.output(yi)
+    return b.build()
+
+
+@pytest.mark.parametrize("op", ["CONV_2D", "DEPTHWISE_CONV_2D"])
+@pytest.mark.parametrize("lo,hi", [(-4.0, 11.9375), (-15.9375, 0.0)])
+def test_hybrid_input_quantization_ties(op, lo, hi):
+    # Inputs whose range gives an exact scale of 1/16, so x * 16 lands on exact halves: the
+    # rounding of the dynamic asymmetric quantization must agree with LiteRT's on ties
+    # (it rounds x / scale half away from zero, then adds the zero point).
+    halves = np.arange(-254.5, 255, 1.0) / 16
+    xs = np.concatenate([[lo, hi], halves[(halves >= lo) & (halves <= hi)]]).astype(np.float32)
+    model = hybrid_ties_model(op, xs)
+    x = xs.reshape(1, -1, 1, 1)
+    got, ref = run_rt(model, [x]), run_ref(model, [x])
+    np.testing.assert_array_equal(got[0], ref[0])
+
+
+@pytest.mark.parametrize("op", ["CONV_2D", "DEPTHWISE_CONV_2D"])
+@pytest.mark.parametrize("seed", range(4))
+def test_hybrid_input_quantization_exact(op, seed):
+    # Asymmetric ranges whose width is not exact in float: the dynamic scale (range taken in
+    # float, 1/scale in double) must match LiteRT's bit for bit, so the float outputs are equal.
+    rng = np.random.default_rng(seed)
+    lo, hi = -rng.uniform(0.1, 9), rng.uniform(0.1, 9)
+    xs = rng.uniform(lo, hi, 997).astype(np.float32)
+    model = hybrid_ties_model(op, xs)
+    x = xs.reshape(1, -1, 1, 1)
+    np.testing.assert_array_equal(run_rt(model, [x])[0], run_ref(model, [x])[0])
+
+
 def test_conv_valid_empty_output():
     # VALID with an input smaller than the filter by less than a stride: TFLite gives an empty
     # output rather than an error.

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests import tolerances
-from tests.oracle import check, rt_interpreter
+from tests.oracle import check, rt_interpreter, run_ref, run_rt
 from tests.tflite_builder import ModelBuilder
 
 ACTS = ["NONE", "RELU", "RELU_N1_TO_1", "RELU6"]
@@ -261,6 +261,27 @@ def test_hybrid_zero_and_constant_rows():
     x[2] = -2.0       # constant negative row
     x[3, 0] = 1e-3    # tiny
     check(model, [x])
+
+
+@pytest.mark.parametrize("lo,hi", [(-4.0, 11.9375), (-15.9375, 0.0)])
+def test_hybrid_asymmetric_ties(lo, hi):
+    # Row range [lo, hi] gives an exact scale of 1/16, so x / scale lands on exact halves; with
+    # identity weights each output shows one quantized input. LiteRT 2.3.0 rounds x / scale
+    # half away from zero and then adds the zero point (which differs from rounding
+    # zero_point + x / scale on ties); the conv family's f32_to_qd8_asym kernel, shared by
+    # both ops, must keep matching it.
+    halves = np.arange(-254.5, 255, 1.0) / 16
+    xs = np.concatenate([[lo, hi], halves[(halves >= lo) & (halves <= hi)]]).astype(np.float32)
+    k = xs.size
+    b = ModelBuilder()
+    x = b.input("x", [1, k], np.float32)
+    w = b.const("w", np.eye(k, dtype=np.int8) * 127, quant=(1 / 127, 0))
+    y = b.tensor("y", [1, k], np.float32)
+    b.op("FULLY_CONNECTED", [x, w, -1], [y], options={"asymmetric_quantize_inputs": True},
+         version=9)
+    b.output(y)
+    got, ref = run_rt(b.build(), [xs[None]]), run_ref(b.build(), [xs[None]])
+    np.testing.assert_array_equal(got[0], ref[0])
 
 
 # ---- degenerate shapes and non-constant weights ----

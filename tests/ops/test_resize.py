@@ -164,3 +164,27 @@ def test_errors():
     b.op("RESIZE_NEAREST_NEIGHBOR", [x, s], [y])
     b.output(y)
     assert "2 elements" in prepare_error(b.build())
+
+
+def test_dynamic_chain():
+    """A run-time size makes the resize output dynamic; the ops after it (another resize, a
+    MEAN, a BATCH_MATMUL) are then prepared at invoke time with the new shapes."""
+    b = ModelBuilder()
+    x = b.input("x", [1, 4, 5, 3], np.float32)
+    s = b.input("size", [2], np.int32)
+    y = b.tensor("y", [1, 1, 1, 3], np.float32)
+    b.op("RESIZE_BILINEAR", [x, s], [y], options={"half_pixel_centers": True}, version=3)
+    z = b.tensor("z", [1, 1, 1, 3], np.float32)
+    b.op("RESIZE_NEAREST_NEIGHBOR", [y, b.const("size2", np.array([3, 7], np.int32))], [z])
+    mean = b.tensor("mean", [1], np.float32)
+    b.op("MEAN", [y, b.const("axes", np.array([1, 2], np.int32))], [mean],
+         options={"keep_dims": False})
+    prod = b.tensor("prod", [1], np.float32)
+    b.op("BATCH_MATMUL", [z, b.const("w", np.linspace(-1, 1, 12, dtype=np.float32)
+                                     .reshape(3, 4))], [prod])
+    b.output(z, mean, prod)
+    m = b.build()
+    rng = np.random.default_rng(0)
+    xin = rng.uniform(-1, 1, (1, 4, 5, 3)).astype(np.float32)
+    for hw in ((8, 10), (2, 3), (5, 5)):
+        check(m, [xin, np.array(hw, np.int32)])

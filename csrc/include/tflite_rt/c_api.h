@@ -150,6 +150,105 @@ int tflrt_op_supported(int32_t builtin_code, const char* custom_name, int32_t ve
 const char* tflrt_builtin_op_name(int32_t code);
 const char* tflrt_type_name_of(int32_t type);
 
+
+/* ---- model queries without an interpreter ----
+ * For inspecting a model before (or instead of) running it, including a model whose ops are
+ * not all supported and for which tflrt_interp_create fails. Everything comes from the loaded
+ * model; pointers stay valid while the model exists. */
+typedef struct {
+  const char* name;
+  int32_t n_tensors, n_ops, n_inputs, n_outputs;
+  const int32_t* inputs;
+  const int32_t* outputs;
+} tflrt_model_subgraph_info;
+
+typedef struct {
+  const char* op_name;       /* builtin name ("CONV_2D"), the custom code for custom ops, or "UNKNOWN"; never NULL */
+  const char* custom_code;   /* NULL unless CUSTOM */
+  int32_t builtin_code, version;
+  int32_t supported;         /* 1 when this build resolves (code, custom code, version) */
+  int32_t n_inputs, n_outputs;
+  const int32_t* inputs;     /* -1 = optional input absent */
+  const int32_t* outputs;
+} tflrt_model_op_info;
+
+int tflrt_model_subgraph(const tflrt_model* m, int32_t subgraph, tflrt_model_subgraph_info* out);
+int tflrt_model_op(const tflrt_model* m, int32_t subgraph, int32_t op, tflrt_model_op_info* out);
+/* Fills the fields a model knows: data is the constant data (NULL for non-constants), bytes the
+ * constant's size or, for other tensors, element count x type size of the declared shape; mem is
+ * TFLRT_MEM_CONST or TFLRT_MEM_NONE, arena_offset/first_node/last_node are -1. */
+int tflrt_model_tensor(const tflrt_model* m, int32_t subgraph, int32_t tensor, tflrt_tensor_info* out);
+
+/* ---- delegates ----
+ * A delegate is a plugin shared library that runs some nodes instead of the CPU kernels; its
+ * side of the contract is tflite_rt/delegate.h. Loading creates one instance of the plugin,
+ * which any number of interpreters may share. */
+typedef struct tflrt_delegate_lib tflrt_delegate_lib;
+
+/* Opens the library (dlopen: a bare name uses the normal search path), checks its ABI and
+ * creates an instance with the key/value options. The runtime consumes two options and does not
+ * pass them to the plugin: max_delegated_partitions (keep only the N largest partitions; <= 0
+ * means no limit, the default) and min_nodes_per_partition (partitions with fewer nodes stay
+ * on CPU; default 1). On failure returns TFLRT_ERR_VALUE and writes a message naming the path
+ * and what went wrong (missing library, missing symbol, ABI version, the plugin's own message). */
+int tflrt_delegate_load(const char* path, const char* const* keys, const char* const* values, size_t n_options,
+                        tflrt_delegate_lib** out, char* err, size_t err_cap);
+/* Drops the caller's reference. The instance is destroyed once no interpreter uses it. */
+void tflrt_delegate_unload(tflrt_delegate_lib* d);
+const char* tflrt_delegate_lib_name(const tflrt_delegate_lib* d);
+const char* tflrt_delegate_lib_version(const tflrt_delegate_lib* d); /* "" when unknown */
+const char* tflrt_delegate_lib_path(const tflrt_delegate_lib* d);
+/* The plugin's abi_version; *struct_size receives its struct_size. */
+uint32_t tflrt_delegate_lib_abi(const tflrt_delegate_lib* d, uint32_t* struct_size);
+
+enum {
+  TFLRT_APPLY_NO_CLUSTERING = 1,  /* partitions keep the model's execution order (not greedy) */
+  TFLRT_APPLY_NO_NODE_FUSION = 2  /* one node per partition */
+};
+
+/* Applies the delegate to every subgraph: asks the plugin which nodes it supports, groups them
+ * into partitions and replaces each partition by one DELEGATE node (appended after the model's
+ * nodes; tflrt_interp_node shows it with op_name "DELEGATE"). The interpreter keeps a reference
+ * to d until it is destroyed. Subgraphs must be allocated again afterwards. A plugin that fails
+ * (select, init, or later prepare) does not fail the call: the subgraph keeps (or goes back to)
+ * its CPU plan and the reason is recorded (tflrt_interp_delegation). Returns an error only for
+ * invalid arguments or when out of memory. */
+int tflrt_interp_apply_delegate(tflrt_interp* it, tflrt_delegate_lib* d, uint32_t flags);
+
+/* One application of a delegate to one subgraph. */
+typedef struct {
+  const char* delegate;          /* the plugin's name */
+  int32_t subgraph;
+  int32_t n_supported;           /* nodes the plugin claimed */
+  int32_t n_partitions;          /* partitions formed from them */
+  int32_t n_delegated;           /* partitions kept (max_delegated_partitions, min_nodes_per_partition) */
+  int32_t active;                /* 1 while its DELEGATE nodes are in the execution plan */
+  const char* reason;            /* why it went back to CPU ("" when it did not) */
+} tflrt_delegation_info;
+
+int32_t tflrt_interp_num_delegations(const tflrt_interp* it);
+int tflrt_interp_delegation(const tflrt_interp* it, int32_t i, tflrt_delegation_info* out);
+
+/* One partition in the execution plan (a DELEGATE node). */
+typedef struct {
+  int32_t delegation;            /* index for tflrt_interp_delegation */
+  int32_t subgraph;
+  int32_t node;                  /* the DELEGATE node */
+  int32_t n_nodes;
+  const int32_t* nodes;          /* model nodes it runs, in execution order */
+  int32_t n_inputs;
+  const int32_t* inputs;         /* tensors it reads (constants included) */
+  int32_t n_outputs;
+  const int32_t* outputs;        /* tensors it writes for the rest of the graph */
+} tflrt_partition_info;
+
+int32_t tflrt_interp_num_partitions(const tflrt_interp* it);
+int tflrt_interp_partition(const tflrt_interp* it, int32_t i, tflrt_partition_info* out);
+
+/* The nodes a subgraph runs, in order (DELEGATE nodes instead of the nodes they replace).
+ * *nodes is NULL when the plan is simply 0 .. *n - 1. */
+int tflrt_interp_execution_plan(const tflrt_interp* it, int32_t subgraph, const int32_t** nodes, int32_t* n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,36 +14,51 @@
 
 typedef tflrt_binary_params bparams;
 
-/* y[i] = EXPR(x, z) over one run, for the three operand layouts. */
-#define RUN_BINARY(TA, EXPR)                                                   \
+/* y[i] = EXPR(x, z) over one run, for the three operand layouts. The loops go in blocks of
+ * BIN_BLOCK with a fixed trip count (which GCC's -O2 cost model will vectorise), then a tail. */
+#define BIN_BLOCK 16
+#define RUN_LOOP(TA, LOAD_X, LOAD_Z, EXPR)                                     \
   do {                                                                         \
-    size_t i_;                                                                 \
-    if (mode == TFLRT_BIN_SV) {                                                \
-      const TA x = a[0];                                                       \
-      for (i_ = 0; i_ < n; i_++) {                                             \
-        const TA z = b[i_];                                                    \
-        y[i_] = (EXPR);                                                        \
+    size_t i_ = 0;                                                             \
+    for (; i_ + BIN_BLOCK <= n; i_ += BIN_BLOCK) {                             \
+      for (size_t j_ = 0; j_ < BIN_BLOCK; j_++) {                              \
+        const size_t k_ = i_ + j_;                                             \
+        const TA x = LOAD_X;                                                   \
+        const TA z = LOAD_Z;                                                   \
+        y[k_] = (EXPR);                                                        \
       }                                                                        \
-    } else if (mode == TFLRT_BIN_VS) {                                         \
-      const TA z = b[0];                                                       \
-      for (i_ = 0; i_ < n; i_++) {                                             \
-        const TA x = a[i_];                                                    \
-        y[i_] = (EXPR);                                                        \
-      }                                                                        \
-    } else {                                                                   \
-      for (i_ = 0; i_ < n; i_++) {                                             \
-        const TA x = a[i_];                                                    \
-        const TA z = b[i_];                                                    \
-        y[i_] = (EXPR);                                                        \
-      }                                                                        \
+    }                                                                          \
+    for (; i_ < n; i_++) {                                                     \
+      const size_t k_ = i_;                                                    \
+      const TA x = LOAD_X;                                                     \
+      const TA z = LOAD_Z;                                                     \
+      y[k_] = (EXPR);                                                          \
     }                                                                          \
   } while (0)
 
-/* A kernel NAME over operands of type TA writing TY, computing EXPR. */
-#define DEFINE_KERNEL(NAME, TA, TY, EXPR)                                                   \
-  static void NAME(const bparams* p, size_t n, const TA* a, const TA* b, TY* y, int mode) { \
-    (void)p;                                                                                \
-    RUN_BINARY(TA, EXPR);                                                                   \
+#define RUN_BINARY(TA, EXPR)                                                   \
+  do {                                                                         \
+    if (mode == TFLRT_BIN_SV) {                                                \
+      const TA x0_ = a[0];                                                     \
+      RUN_LOOP(TA, x0_, b[k_], EXPR);                                          \
+    } else if (mode == TFLRT_BIN_VS) {                                         \
+      const TA z0_ = b[0];                                                     \
+      RUN_LOOP(TA, a[k_], z0_, EXPR);                                          \
+    } else {                                                                   \
+      RUN_LOOP(TA, a[k_], b[k_], EXPR);                                        \
+    }                                                                          \
+  } while (0)
+
+/* A kernel NAME over operands of type TA writing TY, computing EXPR. The parameters are
+ * copied to a local first: the build uses -fno-strict-aliasing, so every store to y could
+ * otherwise change *params and force reloads in the loop. */
+#define DEFINE_KERNEL(NAME, TA, TY, EXPR)                                                          \
+  static void NAME(const bparams* params, size_t n, const TA* restrict a, const TA* restrict b,    \
+                   TY* restrict y, int mode) {                                                 \
+    const bparams local = *params;                                                             \
+    const bparams* p = &local;                                                                 \
+    (void)p;                                                                                   \
+    RUN_BINARY(TA, EXPR);                                                                      \
   }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -57,6 +72,12 @@ static inline float clamp_f32(float v, float lo, float hi) {
 }
 static inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 static inline int64_t clamp_i64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+/* min(max(v, lo), hi): with TFLite's uint32 RELU_N1_TO_1 bounds (lo = 2^32 - 1, hi = 1) every
+ * result is 1, which this order reproduces. */
+static inline uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi) {
+  v = v < lo ? lo : v;
+  return hi < v ? hi : v;
+}
 
 /* Two's complement wrap of a 64-bit unsigned value to int64 (no implementation-defined cast). */
 static inline int64_t wrap_i64(uint64_t u) {
@@ -68,14 +89,10 @@ static inline int32_t mul_w32(int32_t a, int32_t b) { return tflrt_wrap_i32((int
 static inline int64_t add_w64(int64_t a, int64_t b) { return wrap_i64((uint64_t)a + (uint64_t)b); }
 static inline int64_t sub_w64(int64_t a, int64_t b) { return wrap_i64((uint64_t)a - (uint64_t)b); }
 static inline int64_t mul_w64(int64_t a, int64_t b) { return wrap_i64((uint64_t)a * (uint64_t)b); }
-/* Narrowing with wrap-around, as the int -> int16/int8 conversions of the reference. */
+/* Narrowing with wrap-around, as the int -> int16 conversions of the reference. */
 static inline int16_t wrap_i16(int32_t v) {
   const uint16_t u = (uint16_t)(uint32_t)v;
   return u <= INT16_MAX ? (int16_t)u : (int16_t)((int32_t)u - 65536);
-}
-static inline int8_t wrap_i8(int32_t v) {
-  const uint8_t u = (uint8_t)(uint32_t)v;
-  return u <= INT8_MAX ? (int8_t)u : (int8_t)((int32_t)u - 256);
 }
 
 /* x86-64's result for a double -> int32 conversion (cvttsd2si): truncation, and INT32_MIN for
@@ -170,7 +187,10 @@ static inline int32_t s32_sqrdiff(int32_t x, int32_t z) {
   return mul_w32(d, d);
 }
 
-/* ---- raw int16 / int8 (computed in int, narrowed like the reference) ---- */
+/* ---- raw int16 / int8 (computed in int, narrowed like the reference) ----
+ * FLOOR_DIV's only out-of-range quotient is MIN / -1. The reference converts the double
+ * quotient straight to the narrow type, which is undefined; its vectorised x86 loops saturate
+ * (to MAX) and that is what these kernels do (its scalar tail loop wraps to MIN instead). */
 
 static inline int32_t small_floordiv(int32_t x, int32_t z) {
   if (z == 0) return 0;
@@ -184,29 +204,32 @@ static inline int32_t small_floormod(int32_t x, int32_t z) {
 
 /* ---- quantized ---- */
 
-/* ADD/SUB of two 8/16-bit quantized values: rescale each input, then combine. */
+/* ADD/SUB/SQUARED_DIFFERENCE of two 8/16-bit quantized values: rescale each input to the
+ * common fixed point (q_in_a/q_in_b), then combine and rescale to the output (q_*_out). */
 static inline int32_t q_rescale_input(int32_t v, int32_t offset, int left_shift, int32_t qm, int shift) {
   return tflrt_rdbpot(tflrt_srdhm((v + offset) * (1 << left_shift), qm), -shift);
 }
-static inline int32_t q_add(const bparams* p, int32_t x, int32_t z) {
-  const int32_t sa = q_rescale_input(x, p->a_offset, p->left_shift, p->a_multiplier, p->a_shift);
-  const int32_t sb = q_rescale_input(z, p->b_offset, p->left_shift, p->b_multiplier, p->b_shift);
+static inline int32_t q_in_a(const bparams* p, int32_t x) {
+  return q_rescale_input(x, p->a_offset, p->left_shift, p->a_multiplier, p->a_shift);
+}
+static inline int32_t q_in_b(const bparams* p, int32_t z) {
+  return q_rescale_input(z, p->b_offset, p->left_shift, p->b_multiplier, p->b_shift);
+}
+static inline int32_t q_add_out(const bparams* p, int32_t sa, int32_t sb) {
   const int32_t r = tflrt_rdbpot(tflrt_srdhm(add_w32(sa, sb), p->out_multiplier), -p->out_shift);
   return clamp_i32(add_w32(r, p->out_offset), p->q_min, p->q_max);
 }
-static inline int32_t q_sub(const bparams* p, int32_t x, int32_t z) {
-  const int32_t sa = q_rescale_input(x, p->a_offset, p->left_shift, p->a_multiplier, p->a_shift);
-  const int32_t sb = q_rescale_input(z, p->b_offset, p->left_shift, p->b_multiplier, p->b_shift);
+static inline int32_t q_sub_out(const bparams* p, int32_t sa, int32_t sb) {
   const int32_t r = mbqm_exp(sub_w32(sa, sb), p->out_multiplier, p->out_shift);
   return clamp_i32(add_w32(r, p->out_offset), p->q_min, p->q_max);
 }
-static inline int32_t q_sqrdiff(const bparams* p, int32_t x, int32_t z) {
-  const int32_t sa = q_rescale_input(x, p->a_offset, p->left_shift, p->a_multiplier, p->a_shift);
-  const int32_t sb = q_rescale_input(z, p->b_offset, p->left_shift, p->b_multiplier, p->b_shift);
+static inline int32_t q_sqrdiff_out(const bparams* p, int32_t sa, int32_t sb) {
   const int32_t d = sub_w32(sa, sb);
   const int32_t r = tflrt_rdbpot(tflrt_srdhm(mul_w32(d, d), p->out_multiplier), -p->out_shift);
   return clamp_i32(add_w32(r, p->out_offset), p->q_min, p->q_max);
 }
+static inline int32_t q_add(const bparams* p, int32_t x, int32_t z) { return q_add_out(p, q_in_a(p, x), q_in_b(p, z)); }
+static inline int32_t q_sub(const bparams* p, int32_t x, int32_t z) { return q_sub_out(p, q_in_a(p, x), q_in_b(p, z)); }
 static inline int32_t q_mul(const bparams* p, int32_t x, int32_t z) {
   const int32_t prod = mul_w32(x + p->a_offset, z + p->b_offset);
   const int32_t r = tflrt_mbqm(prod, p->out_multiplier, p->out_shift);
@@ -302,27 +325,51 @@ DEFINE_KERNEL(s16_vadd__ref, int16_t, int16_t, (int16_t)clamp_i32(wrap_i16(x + z
 DEFINE_KERNEL(s16_vmul__ref, int16_t, int16_t, (int16_t)clamp_i32(wrap_i16(x * z), p->i32_min, p->i32_max))
 DEFINE_KERNEL(s16_vmax__ref, int16_t, int16_t, x > z ? x : z)
 DEFINE_KERNEL(s16_vmin__ref, int16_t, int16_t, x < z ? x : z)
-DEFINE_KERNEL(s16_vfloordiv__ref, int16_t, int16_t, wrap_i16(small_floordiv(x, z)))
+DEFINE_KERNEL(s16_vfloordiv__ref, int16_t, int16_t, (int16_t)clamp_i32(small_floordiv(x, z), INT16_MIN, INT16_MAX))
 DEFINE_KERNEL(s16_vfloormod__ref, int16_t, int16_t, (int16_t)small_floormod(x, z))
 
 DEFINE_KERNEL(s8_vmax__ref, int8_t, int8_t, x > z ? x : z)
 DEFINE_KERNEL(s8_vmin__ref, int8_t, int8_t, x < z ? x : z)
-DEFINE_KERNEL(s8_vfloordiv__ref, int8_t, int8_t, wrap_i8(small_floordiv(x, z)))
+DEFINE_KERNEL(s8_vfloordiv__ref, int8_t, int8_t, (int8_t)clamp_i32(small_floordiv(x, z), INT8_MIN, INT8_MAX))
 DEFINE_KERNEL(s8_vfloormod__ref, int8_t, int8_t, (int8_t)small_floormod(x, z))
 
 DEFINE_KERNEL(u8_vmax__ref, uint8_t, uint8_t, x > z ? x : z)
+DEFINE_KERNEL(u32_vmul__ref, uint32_t, uint32_t, clamp_u32(x * z, (uint32_t)p->i64_min, (uint32_t)p->i64_max))
 DEFINE_KERNEL(u8_vmin__ref, uint8_t, uint8_t, x < z ? x : z)
 
-DEFINE_KERNEL(qs8_vadd__ref, int8_t, int8_t, (int8_t)q_add(p, x, z))
-DEFINE_KERNEL(qs8_vsub__ref, int8_t, int8_t, (int8_t)q_sub(p, x, z))
 DEFINE_KERNEL(qs8_vmul__ref, int8_t, int8_t, (int8_t)q_mul(p, x, z))
 DEFINE_KERNEL(qs8_vdiv__ref, int8_t, int8_t, (int8_t)q_div(p, x, z))
-DEFINE_KERNEL(qs8_vsqrdiff__ref, int8_t, int8_t, (int8_t)q_sqrdiff(p, x, z))
 
-DEFINE_KERNEL(qu8_vadd__ref, uint8_t, uint8_t, (uint8_t)q_add(p, x, z))
-DEFINE_KERNEL(qu8_vsub__ref, uint8_t, uint8_t, (uint8_t)q_sub(p, x, z))
 DEFINE_KERNEL(qu8_vmul__ref, uint8_t, uint8_t, (uint8_t)q_mul(p, x, z))
 DEFINE_KERNEL(qu8_vdiv__ref, uint8_t, uint8_t, (uint8_t)q_div(p, x, z))
+
+/* 8-bit ADD/SUB/SQUARED_DIFFERENCE: each input's rescaled value depends only on its byte, so
+ * long runs first tabulate both rescales (256 entries each, the same arithmetic), then only
+ * the output step runs per element. */
+#define Q8_LUT_MIN_RUN 512
+#define DEFINE_Q8_KERNEL(NAME, T, OUT)                                                         \
+  static void NAME(const bparams* params, size_t n, const T* restrict a, const T* restrict b,  \
+                   T* restrict y, int mode) {                                                  \
+    const bparams local = *params;                                                             \
+    const bparams* p = &local;                                                                 \
+    if (n < Q8_LUT_MIN_RUN) {                                                                  \
+      RUN_BINARY(T, (T)OUT(p, q_in_a(p, x), q_in_b(p, z)));                                    \
+      return;                                                                                  \
+    }                                                                                          \
+    int32_t ta[256], tb[256];                                                                  \
+    for (int32_t v = 0; v < 256; v++) {                                                        \
+      const int32_t value = (T)-1 < 0 ? (v < 128 ? v : v - 256) : v;                           \
+      ta[v] = q_in_a(p, value);                                                                \
+      tb[v] = q_in_b(p, value);                                                                \
+    }                                                                                          \
+    RUN_BINARY(T, (T)OUT(p, ta[(uint8_t)x], tb[(uint8_t)z]));                                  \
+  }
+
+DEFINE_Q8_KERNEL(qs8_vadd__ref, int8_t, q_add_out)
+DEFINE_Q8_KERNEL(qs8_vsub__ref, int8_t, q_sub_out)
+DEFINE_Q8_KERNEL(qs8_vsqrdiff__ref, int8_t, q_sqrdiff_out)
+DEFINE_Q8_KERNEL(qu8_vadd__ref, uint8_t, q_add_out)
+DEFINE_Q8_KERNEL(qu8_vsub__ref, uint8_t, q_sub_out)
 
 DEFINE_KERNEL(qs16_vadd__ref, int16_t, int16_t, (int16_t)q_add(p, x, z))
 DEFINE_KERNEL(qs16_vsub__ref, int16_t, int16_t, (int16_t)q_sub(p, x, z))
@@ -362,8 +409,34 @@ DEFINE_CMP_SET(s32, int32_t)
 DEFINE_CMP_SET(s16, int16_t)
 DEFINE_CMP_SET(s8, int8_t)
 DEFINE_CMP_SET(u8, uint8_t)
-DEFINE_QCMP_SET(qs8, int8_t)
-DEFINE_QCMP_SET(qu8, uint8_t)
+/* 8-bit: long runs tabulate both rescales first (as DEFINE_Q8_KERNEL). */
+#define DEFINE_Q8_CMP(NAME, T, CMP)                                                            \
+  static void NAME(const bparams* params, size_t n, const T* restrict a, const T* restrict b,  \
+                   uint8_t* restrict y, int mode) {                                            \
+    const bparams local = *params;                                                             \
+    const bparams* p = &local;                                                                 \
+    if (n < Q8_LUT_MIN_RUN) {                                                                  \
+      RUN_BINARY(T, (uint8_t)(q_cmp_a(p, x) CMP q_cmp_b(p, z)));                               \
+      return;                                                                                  \
+    }                                                                                          \
+    int32_t ta[256], tb[256];                                                                  \
+    for (int32_t v = 0; v < 256; v++) {                                                        \
+      const int32_t value = (T)-1 < 0 ? (v < 128 ? v : v - 256) : v;                           \
+      ta[v] = q_cmp_a(p, value);                                                               \
+      tb[v] = q_cmp_b(p, value);                                                               \
+    }                                                                                          \
+    RUN_BINARY(T, (uint8_t)(ta[(uint8_t)x] CMP tb[(uint8_t)z]));                               \
+  }
+#define DEFINE_Q8_CMP_SET(PREFIX, T)           \
+  DEFINE_Q8_CMP(PREFIX##_veq__ref, T, ==)      \
+  DEFINE_Q8_CMP(PREFIX##_vne__ref, T, !=)      \
+  DEFINE_Q8_CMP(PREFIX##_vlt__ref, T, <)       \
+  DEFINE_Q8_CMP(PREFIX##_vle__ref, T, <=)      \
+  DEFINE_Q8_CMP(PREFIX##_vgt__ref, T, >)       \
+  DEFINE_Q8_CMP(PREFIX##_vge__ref, T, >=)
+
+DEFINE_Q8_CMP_SET(qs8, int8_t)
+DEFINE_Q8_CMP_SET(qu8, uint8_t)
 DEFINE_QCMP_SET(qs16, int16_t)
 
 #define FILL_CMP_SET(ARR, PREFIX)            \
@@ -380,10 +453,12 @@ DEFINE_QCMP_SET(qs16, int16_t)
 /* Logical, SELECT, ADD_N                                                                    */
 /* ---------------------------------------------------------------------------------------- */
 
-static void b8_vand__ref(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, int mode) {
+static void b8_vand__ref(size_t n, const uint8_t* restrict a, const uint8_t* restrict b, uint8_t* restrict y,
+                         int mode) {
   RUN_BINARY(uint8_t, (uint8_t)((x != 0) & (z != 0)));
 }
-static void b8_vor__ref(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, int mode) {
+static void b8_vor__ref(size_t n, const uint8_t* restrict a, const uint8_t* restrict b, uint8_t* restrict y,
+                        int mode) {
   RUN_BINARY(uint8_t, (uint8_t)((x != 0) | (z != 0)));
 }
 static void b8_vnot__ref(size_t n, const uint8_t* x, uint8_t* y) {
@@ -478,6 +553,7 @@ void tflrt_binary_kernels_ref(tflrt_binary_kernels* k) {
 
   k->u8[TFLRT_BINOP_MAX] = u8_vmax__ref;
   k->u8[TFLRT_BINOP_MIN] = u8_vmin__ref;
+  k->u32[TFLRT_BINOP_MUL] = u32_vmul__ref;
 
   k->qs8[TFLRT_BINOP_ADD] = qs8_vadd__ref;
   k->qs8[TFLRT_BINOP_SUB] = qs8_vsub__ref;

@@ -26,13 +26,14 @@ static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
-/* 64-bit MBQM with its input kept inside TFLite's documented contract |x| < 2^47 (beyond it
- * TFLite's result is undefined; clamping keeps ours defined). */
+/* TFLite's 64-bit MBQM: its result is cast to int32, so a value outside int32 wraps (as in
+ * TFLite). Its input is kept inside TFLite's documented contract |x| < 2^47: beyond it TFLite's
+ * product overflows (undefined); clamping keeps ours defined. */
 static inline int32_t requant64(int64_t acc, int32_t mult, int32_t shift) {
   const int64_t lim = (int64_t)1 << 47;
   if (acc >= lim) acc = lim - 1;
   if (acc < -lim) acc = -lim;
-  return tflrt_mbqm64(acc, mult, shift);
+  return tflrt_mbqm64_wrap(acc, mult, shift);
 }
 
 /* Adds to `sum` (int64) the window sum of (filter(oc, fy, fx, ic) + f_off) *
@@ -222,6 +223,16 @@ void tflrt_f32_to_qd8_sym__ref(const float* x, size_t n, int8_t* q, float* scale
   }
 }
 
+/* LiteRT's released builds quantize hybrid inputs with their NEON tensor utilities (on x86
+ * through an SSE translation of NEON), not the portable C++ loop; the two differ in three
+ * ways that change results, and this follows the NEON one (measured bit-exact against
+ * ai-edge-litert 2.3.0 BUILTIN_REF, see tests/ops/test_conv.py::test_hybrid_input_*):
+ *   - the range max - min is subtracted in float, then divided by 255 in double;
+ *   - 1 / scale is computed in double, then rounded to float;
+ *   - x / scale is rounded half away from zero first, then the zero point is added (the
+ *     portable code rounds zp + x / scale, which differs on ties).
+ * One x86-only artifact of that translation is not reproduced: its rounding adds +-0.5 in
+ * float and truncates, which turns x / scale = +-(0.5 - 2^-25) into +-1. */
 void tflrt_f32_to_qd8_asym__ref(const float* x, size_t n, int8_t* q, float* scale,
                                 int32_t* zero_point) {
   float lo = n ? x[0] : 0.0f, hi = lo;
@@ -229,8 +240,8 @@ void tflrt_f32_to_qd8_asym__ref(const float* x, size_t n, int8_t* q, float* scal
     if (x[i] < lo) lo = x[i];
     if (hi < x[i]) hi = x[i];
   }
-  const double rmin = (double)(lo < 0.0f ? lo : 0.0f);
-  const double rmax = (double)(hi > 0.0f ? hi : 0.0f);
+  const float rmin = lo < 0.0f ? lo : 0.0f; /* the range always includes 0 */
+  const float rmax = hi > 0.0f ? hi : 0.0f;
   if (rmin == rmax) {
     memset(q, 0, n);
     *scale = 1.0f;
@@ -238,11 +249,11 @@ void tflrt_f32_to_qd8_asym__ref(const float* x, size_t n, int8_t* q, float* scal
     return;
   }
   const double qmin = -128.0, qmax = 127.0;
-  const double s = (rmax - rmin) / (qmax - qmin);
-  const double zp_from_min = qmin - rmin / s;
-  const double zp_from_max = qmax - rmax / s;
-  const double err_min = fabs(qmin) + fabs(rmin / s);
-  const double err_max = fabs(qmax) + fabs(rmax / s);
+  const double s = (double)(rmax - rmin) / (qmax - qmin);
+  const double zp_from_min = qmin - (double)rmin / s;
+  const double zp_from_max = qmax - (double)rmax / s;
+  const double err_min = fabs(qmin) + fabs((double)rmin / s);
+  const double err_max = fabs(qmax) + fabs((double)rmax / s);
   const double zp_real = err_min < err_max ? zp_from_min : zp_from_max;
   int32_t zp;
   if (zp_real <= qmin) zp = -128;
@@ -250,11 +261,10 @@ void tflrt_f32_to_qd8_asym__ref(const float* x, size_t n, int8_t* q, float* scal
   else zp = (int32_t)round(zp_real);
   *scale = (float)s;
   *zero_point = zp;
-  const float inv = 1.0f / *scale;
+  const float inv = (float)(1.0 / (double)*scale);
   for (size_t i = 0; i < n; ++i) {
-    /* zp + x * inv with a single rounding: LiteRT's released builds contract this expression
-     * into a fused multiply-add, and the result differs from two roundings on ties. */
-    const float v = roundf(fmaf(x[i], inv, (float)zp));
+    /* Both terms are integers of small magnitude here, so the float sum is exact. */
+    const float v = roundf(x[i] * inv) + (float)zp;
     const int32_t qi = v != v ? 0 : v > 127.0f ? 127 : (v < -128.0f ? -128 : (int32_t)v);
     q[i] = (int8_t)qi;
   }

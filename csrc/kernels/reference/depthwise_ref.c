@@ -137,7 +137,8 @@ void tflrt_qs16_dwconv2d__ref(const tflrt_conv_params* p, const int16_t* input,
           if (bias) sum = (int64_t)((uint64_t)sum + (uint64_t)bias[oc]);
           if (sum >= lim) sum = lim - 1;
           if (sum < -lim) sum = -lim;
-          const int32_t acc = tflrt_mbqm64(sum, p->out_mult[oc], p->out_shift[oc]);
+          /* 64-bit MBQM whose int32 result wraps, as TFLite's cast does */
+          const int32_t acc = tflrt_mbqm64_wrap(sum, p->out_mult[oc], p->out_shift[oc]);
           dst[oc] = (int16_t)clampi(acc, p->q_min, p->q_max);
         }
       }
