@@ -128,7 +128,8 @@ class build_ext(_build_ext):
     link them with the core libraries (they must not contain the runtime)."""
 
     def get_ext_filename(self, fullname):
-        if fullname.startswith(PLUGIN_PREFIX):
+        # called with the dotted name or (from get_ext_fullpath) with its last component only
+        if fullname.split(".")[-1].startswith(PLUGIN_PREFIX.split(".")[-1]):
             return os.path.join(*fullname.split(".")) + ".so"
         return super().get_ext_filename(fullname)
 

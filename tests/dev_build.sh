@@ -12,7 +12,7 @@ name=${1:-${USER:-dev}}
 tmp=${TMPDIR:-/tmp}/tflite_rt_build_$name
 mkdir -p "$tmp"
 rm -f "$tmp"/out/tflite_rt/_native*.so  # build_ext does not see the core library change
-python3 setup.py -q build_clib --build-temp "$tmp/t" --build-clib "$tmp/lib" \
+python3 setup.py -q build_clib --force --build-temp "$tmp/t" --build-clib "$tmp/lib" \
   build_ext --build-temp "$tmp/t" --build-lib "$tmp/out" >"$tmp/log" 2>&1 || { grep -v "^copying\|^creating" "$tmp/log" | tail -40; exit 1; }
 grep -E "warning:|error:" "$tmp/log" | head -20 || true
 so=$(ls "$tmp"/out/tflite_rt/_native*.so)

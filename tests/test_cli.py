@@ -24,7 +24,6 @@ FAST = ["--num_runs", "3", "--min_secs", "0", "--warmup_runs", "1"]
 HAVE_LITERT = importlib.util.find_spec("ai_edge_litert") is not None
 HAVE_MPL = importlib.util.find_spec("matplotlib") is not None
 HAVE_PIL = importlib.util.find_spec("PIL") is not None
-HAVE_ORT = importlib.util.find_spec("onnxruntime") is not None
 
 STATS = ("count", "first", "curr", "min", "max", "mean", "std", "p5", "median", "p95")
 
@@ -129,12 +128,24 @@ def test_image_helpers():
     np.testing.assert_allclose(up, [0, 25, 75, 100])
 
 
-@pytest.mark.skipif(HAVE_PIL, reason="Pillow is installed: the no-Pillow error cannot be shown")
-def test_run_image_without_pillow(capsys, tmp_path):
+def test_run_image_without_pillow(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "PIL", None)  # as if Pillow were not installed
     p = tmp_path / "cat.jpg"
     p.write_bytes(b"\xff\xd8\xff\xe0not really a jpeg")
     code, _, err = run_cli(capsys, "run", FP32, "--image", str(p))
-    assert_one_line_error(code, err, "Pillow")
+    assert_one_line_error(code, err, "Pillow", ".ppm/.pgm")
+
+
+@pytest.mark.skipif(not HAVE_PIL, reason="Pillow not installed")
+def test_run_image_with_pillow(capsys, tmp_path):
+    from PIL import Image
+
+    Image.fromarray(np.full((30, 30, 3), 255, np.uint8)).save(tmp_path / "white.png")
+    code, out, _ = run_cli(capsys, "run", FP32, "--image", str(tmp_path / "white.png"), "--runs", "1")
+    assert code == 0 and "min 1 max 1" in out
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    code, _, err = run_cli(capsys, "run", FP32, "--image", str(tmp_path / "broken.png"))
+    assert_one_line_error(code, err, "broken.png")
 
 
 def test_run_signature(capsys):
@@ -213,8 +224,8 @@ def test_inspect_plot(capsys, tmp_path, ext):
     assert code == 0 and out.stat().st_size > 1000
 
 
-@pytest.mark.skipif(HAVE_MPL, reason="matplotlib is installed")
-def test_inspect_plot_without_matplotlib(capsys, tmp_path):
+def test_inspect_plot_without_matplotlib(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if matplotlib were not installed
     code, _, err = run_cli(capsys, "inspect", INT8, "--plot", str(tmp_path / "p.png"), "--no-plan")
     assert_one_line_error(code, err, "matplotlib")
 
@@ -328,8 +339,8 @@ def test_bench_errors(capsys, tmp_path, unsupported_model):
     assert_one_line_error(code, err, "--onnx")
 
 
-@pytest.mark.skipif(HAVE_ORT, reason="onnxruntime is installed")
-def test_bench_compare_onnxruntime_missing(capsys, tmp_path):
+def test_bench_compare_onnxruntime_missing(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if onnxruntime were not installed
     onnx = tmp_path / "m.onnx"
     onnx.write_bytes(b"x")
     code, _, err = run_cli(capsys, "bench", INT8, *FAST, "--compare", "onnxruntime", "--onnx", str(onnx))
@@ -405,3 +416,40 @@ def test_one_op_models(op, dtype):
             np.testing.assert_array_equal(got, want)
         else:
             np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
+
+
+def test_bench_signature(capsys):
+    sig = list(Interpreter(model_path=INT8).get_signature_list())[0]
+    r = tflite_rt.benchmark(INT8, num_runs=2, min_secs=0, signature=sig)
+    assert r.signature == sig and r.count >= 2
+    code, _, err = run_cli(capsys, "bench", INT8, *FAST, "--signature", "nope")
+    assert_one_line_error(code, err, "nope")
+
+
+# ---------------------------------------------------------------------------------------------
+# bench/ scripts (smoke runs, so they do not rot)
+# ---------------------------------------------------------------------------------------------
+
+def _script(name, *argv, cwd):
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, os.path.join(REPO, "bench", name), *argv], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=300)
+
+
+def test_bench_kernels_script(tmp_path):
+    r = _script("kernels.py", "--ops", "FULLY_CONNECTED", "--num_runs", "1", "--min_secs", "0",
+                "--json", "k.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    rows = json.loads((tmp_path / "k.json").read_text())["rows"]
+    assert {(row["dtype"], row["isa_cap"]) for row in rows} >= {("float32", "ref"), ("int8", "ref")}
+    assert all(row["gflops"] > 0 for row in rows)
+    assert "| fc 1x1024->1000 | int8 | ref |" in r.stdout
+
+
+def test_bench_suite_script(tmp_path, unsupported_model):
+    r = _script("suite.py", INT8, unsupported_model, "--threads", "1", "--num_runs", "2", "--min_secs", "0",
+                "--no-compare", "--json", "s.json", "--chart", "", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "| mnist__int8 | 1 |" in r.stdout and "skipped" in r.stdout
+    runs = json.loads((tmp_path / "s.json").read_text())["runs"]
+    assert [x["status"] for x in runs] == ["ok", "unsupported"]

@@ -89,6 +89,8 @@ cdef extern from "tflite_rt/c_api.h" nogil:
         int32_t is_sparse
 
     int tflrt_interp_tensor(const tflrt_interp* it, int32_t subgraph, int32_t tensor, tflrt_tensor_info* out)
+    int tflrt_interp_copy_in(tflrt_interp* it, int32_t subgraph, int32_t tensor, const void* src, size_t bytes)
+    int tflrt_interp_copy_out(tflrt_interp* it, int32_t subgraph, int32_t tensor, void* dst, size_t bytes)
 
     ctypedef struct tflrt_node_info:
         const char* op_name
@@ -166,6 +168,7 @@ cdef extern from "tflite_rt/c_api.h" nogil:
         int32_t n_supported
         int32_t n_partitions
         int32_t n_delegated
+        int32_t n_failed
         int32_t active
         const char* reason
 

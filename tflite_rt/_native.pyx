@@ -281,11 +281,15 @@ cdef class NativeInterpreter:
             raise ValueError("Tensor data is null. Run allocate_tensors() first")
         shape = tuple(ti.dims[i] for i in range(ti.ndims))
         out = np.empty(shape, dtype=dt)
-        if out.nbytes != <Py_ssize_t>ti.bytes:
-            raise RuntimeError(f"tensor {t} holds {ti.bytes} bytes but its shape needs {out.nbytes}")
-        if ti.bytes > 0:
+        cdef size_t nbytes = out.nbytes
+        cdef void* p = NULL
+        cdef int r
+        if nbytes > 0:
             dst = out.reshape(-1).view(np.uint8)
-            memcpy(&dst[0], ti.data, ti.bytes)
+            p = &dst[0]
+        with nogil:
+            r = tflrt_interp_copy_out(self.it, sg, t, p, nbytes)
+        self.check(r)
         return out
 
     def set_tensor(self, int32_t sg, int32_t t, value):
@@ -308,16 +312,16 @@ cdef class NativeInterpreter:
             if arr.shape[i] != ti.dims[i]:
                 raise ValueError(f"Cannot set tensor: Dimension mismatch. Got {arr.shape[i]} but expected "
                                  f"{ti.dims[i]} for dimension {i} of input {t}.")
-        if ti.data == NULL and ti.bytes > 0:
-            raise ValueError("Cannot set tensor: Tensor is unallocated. Try calling allocate_tensors() first")
-        if ti.mem == 1:
-            raise ValueError(f"Cannot set tensor {t}: it is a constant of the model")
         arr = np.ascontiguousarray(arr)
-        if <size_t>arr.nbytes != ti.bytes:
-            raise ValueError(f"numpy array had {arr.nbytes} bytes but expected {ti.bytes} bytes.")
-        if ti.bytes > 0:
+        cdef size_t nbytes = arr.nbytes
+        cdef const void* p = NULL
+        cdef int r
+        if nbytes > 0:
             src = arr.reshape(-1).view(np.uint8)
-            memcpy(ti.data, &src[0], ti.bytes)
+            p = &src[0]
+        with nogil:
+            r = tflrt_interp_copy_in(self.it, sg, t, p, nbytes)
+        self.check(r)
 
     def tensor_view(self, int32_t sg, int32_t t):
         cdef tflrt_tensor_info ti
@@ -391,6 +395,7 @@ cdef class NativeInterpreter:
                 "supported_nodes": di.n_supported,
                 "partitions_found": di.n_partitions,
                 "partitions_delegated": di.n_delegated,
+                "partitions_failed": di.n_failed,
                 "active": bool(di.active),
                 "fallback_reason": di.reason.decode("utf-8", "replace"),
             })

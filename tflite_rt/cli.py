@@ -274,7 +274,7 @@ def cmd_inspect(args):
     from tflite_rt.inspector import format_report, inspect_model, plot_memory_plan
 
     model = _model_arg(args)
-    report = inspect_model(model, num_threads=args.num_threads)
+    report = inspect_model(model, num_threads=args.num_threads, invoke=args.invoke)
     if args.json:
         _write_json(args.json, report)
     if args.json != "-":
@@ -385,6 +385,9 @@ def build_parser():
     i.add_argument("--no-plan", dest="no_plan", action="store_true", help="do not list the memory plan")
     i.add_argument("--max_rows", type=int, default=None, help="list at most this many arena tensors per subgraph")
     i.add_argument("--num_threads", type=int, default=1)
+    i.add_argument("--invoke", action="store_true",
+                   help="run the model once (zero inputs) before the memory report: control-flow subgraphs are "
+                        "allocated at their first run")
     i.add_argument("--fail-on-unsupported", dest="fail_on_unsupported", action="store_true",
                    help=f"exit with status {EXIT_UNSUPPORTED} when the model has ops this build cannot run")
     i.set_defaults(fn=cmd_inspect)

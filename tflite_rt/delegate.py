@@ -142,10 +142,11 @@ def format_report(report):
     lines = []
     for d in report["delegates"]:
         state = "active" if d["active"] else "not active"
+        failed = f", {d['partitions_failed']} went back to CPU" if d["partitions_failed"] else ""
         lines.append(f"delegate {d['delegate']}: {d['supported_nodes']} nodes supported, "
-                     f"{d['partitions_found']} partitions found, {d['partitions_delegated']} delegated ({state})")
+                     f"{d['partitions_found']} partitions found, {d['partitions_delegated']} delegated{failed} ({state})")
         if d["fallback_reason"]:
-            lines.append(f"  fell back to CPU: {d['fallback_reason']}")
+            lines.append(f"  CPU fallback: {d['fallback_reason']}")
     for p in report["partitions"]:
         lines.append(f"  node {p['node_index']} DELEGATE ({p['delegate']}): {len(p['nodes'])} nodes "
                      f"{_ranges(p['nodes'])}: {_op_summary(p['op_names'])}")

@@ -38,7 +38,7 @@ def _load(model):
     return _native.NativeModel.from_file(path), os.path.abspath(path), os.path.getsize(path)
 
 
-def inspect_model(model, num_threads=1, allocate=True):
+def inspect_model(model, num_threads=1, allocate=True, invoke=False):
     """A dict describing the model (a path or the bytes of a .tflite file):
 
     inputs / outputs / signatures, subgraphs, `ops` (one row per op name and version: count,
@@ -46,6 +46,8 @@ def inspect_model(model, num_threads=1, allocate=True):
     `nodes` and `tensors` per subgraph, and, when an interpreter could be built and
     allocated, `memory` (Interpreter.memory_info()) and `memory_plan` (per arena tensor:
     offset, bytes, lifetime). `interpreter_error` says why not otherwise.
+    invoke=True also runs the model once on zero inputs before reading the memory report:
+    subgraphs run by control-flow ops (WHILE, IF, ...) are only allocated when first run.
     Raises ModelError for a malformed file and ValueError for a bad path."""
     nm, path, size = _load(model)
     subgraphs = _native.model_subgraphs(nm)
@@ -61,6 +63,10 @@ def inspect_model(model, num_threads=1, allocate=True):
             interp = Interpreter(model_content=bytes(model) if path is None else None,
                                  model_path=path, num_threads=num_threads)
             interp.allocate_tensors()
+            if invoke:
+                for d in interp.get_input_details():
+                    interp.set_tensor(d["index"], np.zeros(d["shape"], d["dtype"]))
+                interp.invoke()
             memory = {k: int(v) for k, v in interp.memory_info().items()}
             plan = []
             for s in range(interp.num_subgraphs()):
@@ -135,6 +141,7 @@ def inspect_model(model, num_threads=1, allocate=True):
         "memory": memory,
         "memory_plan": plan,
         "kernel_isa": isa,
+        "invoked": bool(invoke and memory is not None),
         "interpreter_error": error,
         "build_supports": len(supported_names),
     }
@@ -174,16 +181,17 @@ def plot_memory_plan(report, out_path, subgraph=0, title=None):
         last = e["last_node"] if e["last_node"] >= 0 else max(n_nodes - 1, first)
         ax.add_patch(Rectangle((first - 0.45, e["arena_offset"] / 1024), last - first + 0.9, e["bytes"] / 1024,
                                facecolor=cmap(i % 20), edgecolor="black", linewidth=0.4, alpha=0.85))
-        if e["bytes"] >= arena * 0.04:
-            ax.text(first - 0.4, (e["arena_offset"] + e["bytes"] / 2) / 1024, e["name"][-28:], fontsize=6,
-                    va="center")
+        if e["bytes"] >= arena * 0.03:  # tensor index; `tflite-rt inspect` lists the names by index
+            ax.text(first + (last - first) / 2, (e["arena_offset"] + e["bytes"] / 2) / 1024, f"#{e['index']}",
+                    fontsize=6, ha="center", va="center")
     ax.set_xlim(-1, max(n_nodes, 1))
     ax.set_ylim(0, max(arena, 1) / 1024 * 1.02)
     ax.axhline(arena / 1024, color="red", linewidth=0.8, linestyle="--")
     ax.set_xlabel("node (execution order)")
     ax.set_ylabel("arena offset (KiB)")
     name = os.path.basename(report["model"] or "model")
-    ax.set_title(title or f"{name}: arena plan of subgraph {subgraph}, {arena:,} bytes")
+    ax.set_title(title or f"{name}: arena plan of subgraph {subgraph}, {arena:,} bytes "
+                 "(boxes: tensors, #index; x: lifetime; y: offset)", fontsize=10)
     fig.tight_layout()
     fig.savefig(out_path)
     plt.close(fig)
@@ -212,6 +220,10 @@ def _short_sig(sig):
 
     ins, _, outs = sig.partition("->")
     return runs(ins) + "->" + runs(outs)
+
+
+def _short(name, n=90):
+    return name if len(name) <= n else name[:n - 3] + "..."
 
 
 def _tline(t):
@@ -268,7 +280,8 @@ def format_report(r, tensors=False, plan=True, max_plan_rows=None):
     if m is None:
         L.append(f"memory: not available ({r['interpreter_error']})")
         return "\n".join(L)
-    L.append(f"memory (after allocate_tensors(), kernels {r['kernel_isa']}):")
+    when = "after allocate_tensors() and one invoke" if r.get("invoked") else "after allocate_tensors()"
+    L.append(f"memory ({when}, kernels {r['kernel_isa']}):")
     ext = plan_extent(r["memory_plan"], 0)
     L.append(f"  arena       {m['arena_bytes']:>14,} bytes  (activations and op scratch, all subgraphs; "
              f"subgraph 0 tensors span {ext:,})")
@@ -276,6 +289,8 @@ def format_report(r, tensors=False, plan=True, max_plan_rows=None):
     L.append(f"  dynamic     {m['dynamic_bytes']:>14,} bytes  (heap tensors of data-dependent shape)")
     L.append(f"  weights     {m['weights_bytes']:>14,} bytes  (constants, read from the model file)")
     L.append(f"  model       {m['model_bytes']:>14,} bytes")
+    if r["num_subgraphs"] > 1 and not r.get("invoked"):
+        L.append("  note: subgraphs run by control-flow ops are allocated when first run; --invoke includes them")
     if plan:
         rows = r["memory_plan"] or []
         for s in sorted({e["subgraph"] for e in rows}):
@@ -288,7 +303,7 @@ def format_report(r, tensors=False, plan=True, max_plan_rows=None):
             shown = arena if max_plan_rows is None else arena[:max_plan_rows]
             for e in shown:
                 L.append("  {:>12,} {:>12,} {:>6} {:>6}  {:>5}  {}".format(e["arena_offset"], e["bytes"], e["first_node"],
-                                                                         e["last_node"], e["index"], e["name"]))
+                                                                         e["last_node"], e["index"], _short(e["name"])))
             if len(shown) < len(arena):
                 L.append(f"  ... {len(arena) - len(shown)} more")
             for e in other:

@@ -90,6 +90,41 @@ int tflrt_interp_tensor(const tflrt_interp* it, int32_t s, int32_t ti, tflrt_ten
   return TFLRT_OK;
 }
 
+static int copy_check(tflrt_interp* it, int32_t s, int32_t ti, size_t bytes, int writing, tflrt_tensor** out) {
+  if (s < 0 || s >= it->n_subgraphs || ti < 0 || ti >= it->sgs[s].n_tensors)
+    return tflrt_interp_fail(it, TFLRT_ERR_VALUE, "Invalid tensor index %d", (int)ti);
+  tflrt_tensor* t = &it->sgs[s].tensors[ti];
+  if (t->data == NULL && t->bytes > 0)
+    return tflrt_interp_fail(it, TFLRT_ERR_VALUE,
+                             writing ? "Cannot set tensor: Tensor is unallocated. Try calling allocate_tensors() first"
+                                     : "Tensor data is null. Run allocate_tensors() first");
+  if (writing && t->alloc == TFLRT_ALLOC_CONST)
+    return tflrt_interp_fail(it, TFLRT_ERR_VALUE, "Cannot set tensor %d: it is a constant of the model", (int)ti);
+  if (bytes != t->bytes)
+    return tflrt_interp_fail(it, TFLRT_ERR_VALUE, "numpy array had %zu bytes but expected %zu bytes.", bytes,
+                             t->bytes);
+  *out = t;
+  return TFLRT_OK;
+}
+
+int tflrt_interp_copy_in(tflrt_interp* it, int32_t s, int32_t ti, const void* src, size_t bytes) {
+  pthread_mutex_lock(&it->mu);
+  tflrt_tensor* t = NULL;
+  int r = copy_check(it, s, ti, bytes, 1, &t);
+  if (r == TFLRT_OK && bytes) memcpy(t->data, src, bytes);
+  pthread_mutex_unlock(&it->mu);
+  return r;
+}
+
+int tflrt_interp_copy_out(tflrt_interp* it, int32_t s, int32_t ti, void* dst, size_t bytes) {
+  pthread_mutex_lock(&it->mu);
+  tflrt_tensor* t = NULL;
+  int r = copy_check(it, s, ti, bytes, 0, &t);
+  if (r == TFLRT_OK && bytes) memcpy(dst, t->data, bytes);
+  pthread_mutex_unlock(&it->mu);
+  return r;
+}
+
 int32_t tflrt_interp_num_nodes(const tflrt_interp* it, int32_t s) {
   const tflrt_subgraph* sg = sg_at(it, s);
   return sg ? sg->n_nodes : -1;
@@ -197,7 +232,7 @@ int tflrt_model_tensor(const tflrt_model* m, int32_t s, int32_t ti, tflrt_tensor
     out->bytes = t->data_size;
   } else {
     size_t n = tflrt_type_size(t->type);
-    for (int32_t d = 0; d < t->ndims; d++) n *= (size_t)t->dims[d];
+    for (int32_t d = 0; d < t->ndims; d++) n *= (size_t)t->dims[d]; /* the loader caps elements at 2^31 - 1 */
     out->bytes = n;
   }
   out->nq = t->nq;

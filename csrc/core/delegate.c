@@ -13,9 +13,11 @@
  * replaces (then drops what they allocated), so the plugin sees final shapes; then it calls the
  * plugin's prepare. Its eval hands the plugin data pointers and shapes of the boundary tensors.
  *
- * Fallback: when select or init fails at apply time, the subgraph keeps its plan; when a
- * DELEGATE node fails to prepare, tflrt_delegation_fallback removes every DELEGATE node of that
- * subgraph and the interpreter prepares it again on CPU. Either way the reason is recorded. */
+ * Fallback: when select fails, the subgraph keeps its plan. When init fails for a partition, or
+ * a DELEGATE node fails to prepare (tflrt_delegation_fallback), that partition goes back to CPU:
+ * its nodes take its place in the plan (a valid order: every edge of the plan went into or out
+ * of the partition as a whole) and the interpreter prepares the subgraph again. Other partitions
+ * stay delegated. Either way the reason is recorded in the delegation's report. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,9 +33,11 @@ void tflrt_palloc_free_all(struct tflrt_interp* it, tflrt_node* node);
 typedef struct {
   tflrt_delegate_lib* lib;
   int32_t subgraph, n_supported, n_partitions, n_delegated;
-  int32_t active;
-  char* reason; /* heap; NULL = none */
+  int32_t n_failed;             /* partitions that went back to CPU */
+  char* reason;                 /* heap; NULL = none; failures joined with "; " */
 } drec;
+
+#define REASON_CAP 4096
 
 /* node->data of a DELEGATE node. */
 typedef struct {
@@ -59,6 +63,7 @@ struct tflrt_delegation {
 
 /* ---- records ---- */
 
+/* Appends a failure to the record's reason (bounded; dropped when out of memory). */
 static void rec_reason(drec* r, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 static void rec_reason(drec* r, const char* fmt, ...) {
   char buf[TFLRT_ERR_CAP];
@@ -66,8 +71,12 @@ static void rec_reason(drec* r, const char* fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  free(r->reason);
-  r->reason = strdup(buf); /* NULL on failure: the report then shows no reason */
+  const size_t old = r->reason ? strlen(r->reason) : 0;
+  if (old + 2 >= REASON_CAP) return;
+  char* p = realloc(r->reason, REASON_CAP);
+  if (!p) return;
+  r->reason = p;
+  snprintf(p + old, REASON_CAP - old, "%s%s", old ? "; " : "", buf);
 }
 
 static int grow(void** p, int32_t* cap, int32_t need, size_t elem) {
@@ -235,8 +244,7 @@ const tflrt_op tflrt_delegate_kernel = {
 
 /* ---- removing partitions ---- */
 
-/* Removes the DELEGATE nodes [from, n_nodes) of sg (releasing their partitions) and restores
- * the given plan (owned by the caller: NULL = the model's order). */
+/* Removes the DELEGATE nodes [from, n_nodes) of sg, releasing their partitions. */
 static void drop_delegate_nodes(tflrt_subgraph* sg, int32_t from) {
   for (int32_t k = from; k < sg->n_nodes; k++) {
     tflrt_node* n = &sg->nodes[k];
@@ -246,27 +254,54 @@ static void drop_delegate_nodes(tflrt_subgraph* sg, int32_t from) {
   if (from < sg->n_nodes) sg->n_nodes = from;
 }
 
+/* Puts the partition of DELEGATE node k back on CPU: its nodes take its place in the plan, the
+ * later DELEGATE nodes move down one index. Returns 0, or -1 when out of memory (nothing
+ * changed). */
+static int drop_partition(tflrt_subgraph* sg, int32_t k) {
+  dpart* p = sg->nodes[k].data;
+  const int32_t len = sg->plan_len - 1 + p->pub.n_nodes;
+  int32_t* plan = malloc(sizeof(int32_t) * ((size_t)len + 1));
+  if (!plan) return -1;
+  int32_t q = 0;
+  for (int32_t i = 0; i < sg->plan_len; i++) {
+    const int32_t x = sg->plan[i];
+    if (x == k)
+      for (int32_t j = 0; j < p->pub.n_nodes; j++) plan[q++] = p->pub.nodes[j];
+    else
+      plan[q++] = x > k ? x - 1 : x;
+  }
+  free(sg->plan);
+  sg->plan = plan;
+  sg->plan_len = q;
+  part_release(p);
+  for (int32_t j = k + 1; j < sg->n_nodes; j++) {
+    tflrt_node* n = &sg->nodes[j];
+    sg->nodes[j - 1] = *n;
+    sg->nodes[j - 1].index = j - 1;
+    ((dpart*)n->data)->pub.node = j - 1;
+    if (sg->prof_ns) {
+      sg->prof_ns[j - 1] = sg->prof_ns[j];
+      sg->prof_count[j - 1] = sg->prof_count[j];
+    }
+  }
+  sg->n_nodes--;
+  memset(&sg->nodes[sg->n_nodes], 0, sizeof(tflrt_node));
+  sg->allocated = 0;
+  return 0;
+}
+
 int tflrt_delegation_fallback(tflrt_interp* it, tflrt_subgraph* sg, tflrt_node* failed) {
   if (!tflrt_node_is_delegate(failed) || !it->delegation) return 0;
-  struct tflrt_delegation* D = it->delegation;
   const dpart* fp = failed->data;
-  const int32_t failed_rec = fp->rec;
-  const char* failed_name = fp->lib->d->name;
-  for (int32_t k = sg->m->n_ops; k < sg->n_nodes; k++) {
-    const tflrt_node* n = &sg->nodes[k];
-    if (!tflrt_node_is_delegate(n)) continue;
-    drec* r = &D->recs[((const dpart*)n->data)->rec];
-    if (!r->active) continue;
-    r->active = 0;
-    if (r == &D->recs[failed_rec])
-      rec_reason(r, "%s", it->err[0] ? it->err : "a delegated partition failed to prepare");
-    else
-      rec_reason(r, "undone because delegate '%s' failed to prepare a partition of this subgraph", failed_name);
-  }
-  drop_delegate_nodes(sg, sg->m->n_ops);
-  free(sg->plan);
-  sg->plan = NULL;
-  sg->plan_len = 0;
+  drec* r = &it->delegation->recs[fp->rec];
+  char nodes[256];
+  format_nodes(fp->pub.nodes, fp->pub.n_nodes, nodes, sizeof nodes);
+  char why[TFLRT_ERR_CAP];
+  snprintf(why, sizeof why, "%s", it->err[0] ? it->err : "a delegated partition failed to prepare");
+  if (drop_partition(sg, failed->index) != 0) return 0; /* out of memory: the prepare error stands */
+  r->n_delegated--;
+  r->n_failed++;
+  rec_reason(r, "partition of nodes %s went back to CPU: %s", nodes, why);
   it->err[0] = 0;
   return 1;
 }
@@ -575,31 +610,45 @@ static int apply_subgraph(tflrt_interp* it, int32_t s, tflrt_delegate_lib* lib, 
     make_delegate_node(&sg->nodes[sg->n_nodes], sg->n_nodes, p);
     plan[q++] = sg->n_nodes++;
   }
-  /* Let the plugin set up each partition. */
-  for (int32_t k = old_n; k < sg->n_nodes; k++) {
+  if (!grow_profiling(sg, old_n)) {
+    status = tflrt_interp_fail(it, TFLRT_ERR_NOMEM, "out of memory for profiling");
+    goto undo;
+  }
+  int32_t* old_plan = sg->plan;
+  const int32_t old_len = sg->plan_len;
+  sg->plan = plan;
+  sg->plan_len = q;
+  plan = NULL;
+  sg->allocated = 0;
+  /* Let the plugin set up each partition; one that fails goes back to CPU. */
+  for (int32_t k = old_n; k < sg->n_nodes;) {
     dpart* p = sg->nodes[k].data;
     v->msg[0] = 0;
     tflrt_lib_enter(lib);
     pr = lib->d->init(lib->d, &v->pub, &p->pub, &p->state);
     tflrt_lib_leave(lib);
-    if (pr != 0) {
-      char label[384];
-      rec_reason(rec, "%s: init failed: %s", part_label(p, label, sizeof label),
-                 tflrt_dview_message(v, "the plugin's init failed without a message"));
-      goto undo;
+    if (pr == 0) {
+      p->inited = 1;
+      k++;
+      continue;
     }
-    p->inited = 1;
+    char label[384];
+    rec_reason(rec, "%s: init failed, the partition runs on CPU: %s", part_label(p, label, sizeof label),
+               tflrt_dview_message(v, "the plugin's init failed without a message"));
+    if (drop_partition(sg, k) != 0) { /* out of memory: restore the plan from before */
+      free(sg->plan);
+      sg->plan = old_plan;
+      sg->plan_len = old_len;
+      old_plan = NULL;
+      status = tflrt_interp_fail(it, TFLRT_ERR_NOMEM, "out of memory applying a delegate");
+      drop_delegate_nodes(sg, old_n);
+      rec->n_delegated = 0;
+      break;
+    }
+    rec->n_delegated--;
+    rec->n_failed++;
   }
-  if (!grow_profiling(sg, old_n)) {
-    status = tflrt_interp_fail(it, TFLRT_ERR_NOMEM, "out of memory for profiling");
-    goto undo;
-  }
-  free(sg->plan);
-  sg->plan = plan;
-  sg->plan_len = q;
-  plan = NULL;
-  sg->allocated = 0;
-  rec->active = 1;
+  free(old_plan);
   goto done;
 undo:
   drop_delegate_nodes(sg, old_n);
@@ -647,7 +696,8 @@ int tflrt_interp_delegation(const tflrt_interp* it, int32_t i, tflrt_delegation_
   out->n_supported = r->n_supported;
   out->n_partitions = r->n_partitions;
   out->n_delegated = r->n_delegated;
-  out->active = r->active;
+  out->n_failed = r->n_failed;
+  out->active = r->n_delegated > 0;
   out->reason = r->reason ? r->reason : "";
   return TFLRT_OK;
 }

@@ -6,6 +6,7 @@
  *   ops=NAME,...          op types to claim: ADD SUB MUL MAXIMUM MINIMUM RELU TANH
  *   fail_create=MSG       create reports MSG and returns NULL
  *   fail_select=MSG / fail_init=MSG / fail_prepare=MSG / fail_invoke=MSG
+ *   fail_nodes=N,...      fail_init / fail_prepare only partitions that contain one of these nodes
  *   destroy_marker=PATH   destroy appends "destroyed inits=N frees=M" to PATH
  *   serialize=1           set TFLRT_DELEGATE_FLAG_SERIALIZE
  * Build variants (-D...): TD_ABI=N (abi_version), TD_SMALL (struct_size too small), TD_V1_0
@@ -28,6 +29,7 @@ enum { OP_ADD = 0, OP_MUL = 18, OP_RELU = 19, OP_TANH = 28, OP_SUB = 41, OP_MAXI
 typedef struct {
   char ops[256];
   char fail_select[256], fail_init[256], fail_prepare[256], fail_invoke[256];
+  char fail_nodes[256];
   char destroy_marker[1024];
   int inits, frees;
 } td_config;
@@ -68,6 +70,17 @@ static int listed(const char* list, const char* name) {
   return 0;
 }
 
+/* Whether the configured init/prepare failure applies to this partition. */
+static int fails_here(const td_config* c, const tflrt_partition* part) {
+  if (!c->fail_nodes[0]) return 1;
+  for (int32_t k = 0; k < part->n_nodes; k++) {
+    char name[16];
+    snprintf(name, sizeof name, "%d", (int)part->nodes[k]);
+    if (listed(c->fail_nodes, name)) return 1;
+  }
+  return 0;
+}
+
 static int64_t numel(const tflrt_graph_view* g, int32_t t) {
   int64_t n = 1;
   const int32_t* d = g->tensor_dims(g, t);
@@ -98,7 +111,7 @@ static int td_select(tflrt_delegate* self, const tflrt_graph_view* g, uint8_t* s
 
 static int td_init(tflrt_delegate* self, const tflrt_graph_view* g, const tflrt_partition* part, void** state) {
   td_config* c = self->user;
-  if (c->fail_init[0]) {
+  if (c->fail_init[0] && fails_here(c, part)) {
     g->report_error(g, c->fail_init);
     return 1;
   }
@@ -132,7 +145,7 @@ static void free_internal(td_part* p) {
 static int td_prepare(tflrt_delegate* self, void* state, const tflrt_graph_view* g, const tflrt_partition* part) {
   td_config* c = self->user;
   td_part* p = state;
-  if (c->fail_prepare[0]) {
+  if (c->fail_prepare[0] && fails_here(c, part)) {
     g->report_error(g, c->fail_prepare);
     return 1;
   }
@@ -251,6 +264,7 @@ TFLRT_DELEGATE_EXPORT tflrt_delegate* CREATE_NAME(const char* const* keys, const
     else if (strcmp(k, "fail_init") == 0) copy_opt(c->fail_init, sizeof c->fail_init, v);
     else if (strcmp(k, "fail_prepare") == 0) copy_opt(c->fail_prepare, sizeof c->fail_prepare, v);
     else if (strcmp(k, "fail_invoke") == 0) copy_opt(c->fail_invoke, sizeof c->fail_invoke, v);
+    else if (strcmp(k, "fail_nodes") == 0) copy_opt(c->fail_nodes, sizeof c->fail_nodes, v);
     else if (strcmp(k, "destroy_marker") == 0) copy_opt(c->destroy_marker, sizeof c->destroy_marker, v);
     else if (strcmp(k, "serialize") == 0) flags |= strcmp(v, "0") != 0 ? TFLRT_DELEGATE_FLAG_SERIALIZE : 0;
     else {

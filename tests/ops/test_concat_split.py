@@ -95,6 +95,15 @@ def test_concat_single_input_and_many():
     check(model, feeds, expected=[np.concatenate(feeds, axis=1)], tol=EXACT)
 
 
+def test_concat_scalars_into_vector():
+    """TFLite concatenates constant scalars (axis 0) into a vector; tflite_rt also computed ones."""
+    rng = np.random.default_rng(20)
+    model, feeds = concat_model([(), (), ()], np.int32, 0, const_mask=(0, 1, 2), rng=rng)
+    check(model, feeds, tol=EXACT)
+    model, feeds = concat_model([(), ()], np.float32, 0, rng=rng)
+    check(model, feeds, expected=[np.stack(feeds)], tol=EXACT)
+
+
 def test_concat_with_constant_inputs():
     rng = np.random.default_rng(4)
     model, feeds = concat_model([(2, 2), (2, 3), (2, 1)], np.float32, 1, const_mask=(1,), rng=rng)

@@ -306,7 +306,7 @@ def test_one_hot_axes(ishape, const_depth):
         check(model, feeds, expected=[np_one_hot(idx, depth, on, off, axis)], tol=EXACT)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.int64, np.int8, np.uint8, np.bool_],
+@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.int64, np.int8, np.uint8, np.bool_, np.int16],
                          ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("idx_dtype", [np.int32, np.int64], ids=lambda d: np.dtype(d).name)
 def test_one_hot_dtypes(dtype, idx_dtype):

@@ -71,6 +71,7 @@ typedef struct {
 } rc_node;
 
 typedef struct {
+  int32_t n_io_inputs, n_io_outputs; /* sizes of tflrt_partition_io the runtime must pass */
   int32_t n_tensors;
   rc_tensor* tensors;
   int32_t n_nodes;

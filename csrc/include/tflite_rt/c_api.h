@@ -120,6 +120,12 @@ typedef struct {
 
 int tflrt_interp_tensor(const tflrt_interp* it, int32_t subgraph, int32_t tensor, tflrt_tensor_info* out);
 
+/* Copies bytes into / out of a tensor under the interpreter's lock, so a copy never races an
+ * allocate or resize from another thread. Fails (TFLRT_ERR_VALUE, message in the interpreter)
+ * when the tensor has no data yet, is a constant (copy_in), or holds a different byte count. */
+int tflrt_interp_copy_in(tflrt_interp* it, int32_t subgraph, int32_t tensor, const void* src, size_t bytes);
+int tflrt_interp_copy_out(tflrt_interp* it, int32_t subgraph, int32_t tensor, void* dst, size_t bytes);
+
 typedef struct {
   const char* op_name;
   int32_t builtin_code, version;
@@ -210,9 +216,10 @@ enum {
  * into partitions and replaces each partition by one DELEGATE node (appended after the model's
  * nodes; tflrt_interp_node shows it with op_name "DELEGATE"). The interpreter keeps a reference
  * to d until it is destroyed. Subgraphs must be allocated again afterwards. A plugin that fails
- * (select, init, or later prepare) does not fail the call: the subgraph keeps (or goes back to)
- * its CPU plan and the reason is recorded (tflrt_interp_delegation). Returns an error only for
- * invalid arguments or when out of memory. */
+ * does not fail the call: if select fails the subgraph keeps its plan; a partition whose init
+ * (now) or prepare (at allocate) fails goes back to CPU, its nodes in its place, while the other
+ * partitions stay delegated. The reasons are recorded (tflrt_interp_delegation). Returns an
+ * error only for invalid arguments or when out of memory. */
 int tflrt_interp_apply_delegate(tflrt_interp* it, tflrt_delegate_lib* d, uint32_t flags);
 
 /* One application of a delegate to one subgraph. */
@@ -221,9 +228,11 @@ typedef struct {
   int32_t subgraph;
   int32_t n_supported;           /* nodes the plugin claimed */
   int32_t n_partitions;          /* partitions formed from them */
-  int32_t n_delegated;           /* partitions kept (max_delegated_partitions, min_nodes_per_partition) */
-  int32_t active;                /* 1 while its DELEGATE nodes are in the execution plan */
-  const char* reason;            /* why it went back to CPU ("" when it did not) */
+  int32_t n_delegated;           /* partitions in the execution plan now (after max_delegated_partitions,
+                                    min_nodes_per_partition and fallbacks) */
+  int32_t n_failed;              /* partitions that went back to CPU because the plugin failed */
+  int32_t active;                /* n_delegated > 0 */
+  const char* reason;            /* why partitions went back to CPU ("" when none did) */
 } tflrt_delegation_info;
 
 int32_t tflrt_interp_num_delegations(const tflrt_interp* it);

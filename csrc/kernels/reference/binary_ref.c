@@ -70,8 +70,14 @@ static inline float clamp_f32(float v, float lo, float hi) {
   v = v < lo ? lo : v;
   return hi < v ? hi : v;
 }
-static inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
-static inline int64_t clamp_i64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+static inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) {
+  v = v < lo ? lo : v;
+  return hi < v ? hi : v;
+}
+static inline int64_t clamp_i64(int64_t v, int64_t lo, int64_t hi) {
+  v = v < lo ? lo : v;
+  return hi < v ? hi : v;
+}
 /* min(max(v, lo), hi): with TFLite's uint32 RELU_N1_TO_1 bounds (lo = 2^32 - 1, hi = 1) every
  * result is 1, which this order reproduces. */
 static inline uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi) {

@@ -7,8 +7,11 @@
 #include "../unary.h"
 
 /* sigmoid(i / 24) in unsigned Q0.16 for i = 0..255 (the last entry saturates at 65535): the
- * table TFLite's int16 LOGISTIC and TANH interpolate in. The values are data of the reference
- * kernels (44 of them are one above plain rounding), so they are spelled out. */
+ * table TFLite's int16 LOGISTIC and TANH interpolate in. These 256 numbers are taken from
+ * TFLite's reference kernels as data: bit-exact int16 results need them verbatim, and no
+ * rounding of the formula reproduces them (44 entries sit one above round-to-nearest; checked
+ * against several roundings and float widths). tests/ops/test_activations.py checks them
+ * against LiteRT over every int16 input. */
 static const uint16_t k_sigmoid_q16[256] = {
     32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149,
     40794, 41432, 42064, 42688, 43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369,
