@@ -65,12 +65,18 @@ machine = platform.machine().lower()
 cflags, ldflags = flags()
 include_dirs = ["csrc/include", "csrc"]
 
-libraries = [("tflite_rt_core", {"sources": core_sources(), "include_dirs": include_dirs, "cflags": cflags})]
+# build_clib rebuilds a library only when one of its .c files is newer than its object; every
+# header and template fragment is a dependency too, or a library built before a header changed
+# (the kernel-table struct, say) would be linked against objects built after it.
+header_deps = rel(glob.glob(os.path.join(HERE, "csrc", "**", "*.h"), recursive=True)
+                  + glob.glob(os.path.join(HERE, "csrc", "**", "*.inc"), recursive=True))
+libraries = [("tflite_rt_core", {"sources": core_sources(), "include_dirs": include_dirs, "cflags": cflags,
+                                 "obj_deps": {"": header_deps}})]
 for folder, (machines, isa_flags) in ISA_DIRS.items():
     srcs = rel(glob.glob(os.path.join(HERE, "csrc", "kernels", folder, "*.c")))
     if srcs and machine in machines:
         libraries.append((f"tflite_rt_{folder}", {"sources": srcs, "include_dirs": include_dirs,
-                                                   "cflags": cflags + isa_flags}))
+                                                   "cflags": cflags + isa_flags, "obj_deps": {"": header_deps}}))
 
 ext_cflags = [f for f in cflags if f not in ("-std=c11", "-Wextra", "-Wall", "-fvisibility=hidden")]
 ext_cflags = [f for f in ext_cflags if not f.startswith("-D_POSIX")]
@@ -80,8 +86,13 @@ extensions = [
         "tflite_rt._native",
         sources=["tflite_rt/_native.pyx"],
         include_dirs=include_dirs,
-        # ISA libraries first: they call into the core
-        libraries=[name for name, _ in reversed(libraries)] + ["m", "dl"],  # dl: dlopen for delegates
+        # relink when any C source of the static libraries changes (build_ext does not see them)
+        depends=header_deps + rel(glob.glob(os.path.join(HERE, "csrc", "**", "*.c"), recursive=True)),
+        # The core and the ISA libraries call each other (dispatch.c calls each ISA's plug function,
+        # ISA kernels fall back to the core's reference kernels): static libraries are searched
+        # once, in order, so the core is listed again after the ISA libraries.
+        libraries=[libraries[0][0]] + [name for name, _ in libraries[1:]] + [libraries[0][0]]
+        + ["m", "dl"],  # dl: dlopen for delegates
         extra_compile_args=ext_cflags,
         extra_link_args=ldflags,
     )

@@ -140,6 +140,8 @@ def chart(rows, path, compare):
                 if c:
                     ax.text(i, max(rt[i], lit[i]) * 1.15, f"{c['ratios']['median']:.1f}x", ha="center", fontsize=7)
         ax.set_yscale("log")
+        top = max(rt + (lit if compare else []))
+        ax.set_ylim(top=top * 5)  # room for the ratio labels
         ax.set_ylabel("median latency (ms, log)")
         ax.set_title(f"{t} thread{'s' if t > 1 else ''}")
         ax.set_xticks(x)

@@ -8,6 +8,7 @@ from tflite_rt._native import version as _version
 from tflite_rt.delegate import Delegate, load_delegate
 from tflite_rt.errors import ModelError, UnsupportedOpError
 from tflite_rt.interpreter import Interpreter, OpResolverType, SignatureRunner, supported_ops
+from tflite_rt.custom_ops import InterpreterWithCustomOps
 from tflite_rt.benchmark import BenchmarkResult, benchmark
 from tflite_rt.inspector import inspect_model
 
@@ -15,6 +16,7 @@ __version__ = _version()
 
 __all__ = [
     "Interpreter",
+    "InterpreterWithCustomOps",
     "OpResolverType",
     "SignatureRunner",
     "ModelError",

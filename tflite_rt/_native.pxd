@@ -189,3 +189,9 @@ cdef extern from "tflite_rt/c_api.h" nogil:
     int32_t tflrt_interp_num_partitions(const tflrt_interp* it)
     int tflrt_interp_partition(const tflrt_interp* it, int32_t i, tflrt_partition_info* out)
     int tflrt_interp_execution_plan(const tflrt_interp* it, int32_t subgraph, const int32_t** nodes, int32_t* n)
+
+    # custom ops (tflite_rt/custom_op.h): the binding only hands the API table's address to the
+    # registerer functions that tflite_rt/custom_ops.py finds with ctypes
+    ctypedef struct tflrt_custom_api:
+        pass
+    const tflrt_custom_api* tflrt_custom_op_api()

@@ -446,6 +446,11 @@ def op_supported(int32_t code, custom_name, int32_t version):
     return bool(tflrt_op_supported(code, name, version))
 
 
+def custom_op_api_address():
+    """Address of the custom-op API table (tflite_rt/custom_op.h) that registerers receive."""
+    return <size_t>tflrt_custom_op_api()
+
+
 def builtin_name(int32_t code):
     cdef const char* s = tflrt_builtin_op_name(code)
     return s.decode() if s != NULL else None

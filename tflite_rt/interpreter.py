@@ -1,6 +1,7 @@
 """The drop-in Interpreter: the API of tflite_runtime.interpreter / ai_edge_litert.interpreter
 over the C core. Everything here is marshalling; the work happens in C."""
 import enum
+import operator
 import os
 import sys
 
@@ -12,6 +13,19 @@ _VIEW_HELD = (
     "There is at least 1 reference to internal data in the interpreter in the form of a numpy array or "
     "slice. Be sure to only hold the function returned from tensor() if you are using raw data access."
 )
+
+
+_INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _index(value, what):
+    """An index argument as a Python int (TypeError for non-integers, like LiteRT). Values that
+    do not fit the C API's int32 raise ValueError here rather than OverflowError in the binding;
+    in-range values are checked by the C core (which names the valid range)."""
+    i = operator.index(value)
+    if not _INT32_MIN <= i <= _INT32_MAX:
+        raise ValueError(f"Invalid {what} {i}: out of range")
+    return i
 
 
 class OpResolverType(enum.Enum):
@@ -66,6 +80,12 @@ class Interpreter:
                 raise ValueError("type of num_threads should be int")
             if num_threads < 1:
                 raise ValueError("num_threads should >= 1")
+            if num_threads > _INT32_MAX:
+                raise ValueError(f"num_threads {num_threads} is too large")
+        if arena_limit is not None:
+            arena_limit = operator.index(arena_limit)
+            if not 0 <= arena_limit < (1 << 64):
+                raise ValueError(f"arena_limit must be in [0, 2**64) bytes (0 = default), not {arena_limit}")
         if model_path is not None and model_content is not None:
             raise ValueError("Can't both provide `model_path` and `model_content`")
         if model_path is None and model_content is None:
@@ -117,7 +137,8 @@ class Interpreter:
     # ---- tensors ----
 
     def _tensor_details(self, tensor_index, subgraph_index=0):
-        info = self._native.tensor_info(subgraph_index, tensor_index)
+        tensor_index = _index(tensor_index, "tensor index")
+        info = self._native.tensor_info(_index(subgraph_index, "subgraph index"), tensor_index)
         dtype = _native.dtype_of(info["type"])
         if dtype is None:
             raise ValueError(f"Tensor {tensor_index} has type {_native.type_name(info['type'])}, which has no numpy dtype")
@@ -153,6 +174,7 @@ class Interpreter:
         return [self._tensor_details(i) for i in self._native.outputs(0)]
 
     def get_tensor_details(self, subgraph_index=0):
+        subgraph_index = _index(subgraph_index, "subgraph_index")
         n = self._native.num_tensors(subgraph_index)
         if n < 0:
             raise ValueError(f"subgraph_index is out of range: {subgraph_index} for the model, which has "
@@ -166,16 +188,17 @@ class Interpreter:
         return out
 
     def set_tensor(self, tensor_index, value):
-        self._native.set_tensor(0, tensor_index, value)
+        self._native.set_tensor(0, _index(tensor_index, "tensor index"), value)
 
     def get_tensor(self, tensor_index, subgraph_index=0):
-        return self._native.get_tensor(subgraph_index, tensor_index)
+        return self._native.get_tensor(_index(subgraph_index, "subgraph index"), _index(tensor_index, "tensor index"))
 
     def tensor(self, tensor_index):
         """A function returning a numpy view of the tensor's memory (no copy). Do not keep the
         view across allocate_tensors(), invoke() or resize_tensor_input(): they raise while one
         is alive, instead of leaving it pointing at freed memory."""
         native = self._native
+        tensor_index = _index(tensor_index, "tensor index")
         return lambda: native.tensor_view(0, tensor_index)
 
     def resize_tensor_input(self, input_index, tensor_size, strict=False):
@@ -185,7 +208,10 @@ class Interpreter:
             raise ValueError(f"Shape should be 1D instead of {shape.ndim}.")
         if shape.size and shape.dtype.kind not in "iu":
             raise ValueError(f"Shape must be type int32 (was {shape.dtype}).")
-        self._native.resize_input(0, int(input_index), [int(d) for d in shape.astype(np.int64)], bool(strict))
+        dims = [int(d) for d in shape.astype(np.int64)]
+        if any(not _INT32_MIN <= d <= _INT32_MAX for d in dims):
+            raise ValueError(f"Cannot resize input {input_index}: dimensions {dims} do not fit int32")
+        self._native.resize_input(0, _index(input_index, "input tensor index"), dims, bool(strict))
 
     # ---- ops ----
 
@@ -248,15 +274,24 @@ class Interpreter:
     def memory_plan(self, subgraph_index=0):
         """Per-tensor placement: name, bytes, where it lives, arena offset and lifetime."""
         out = []
+        subgraph_index = self._check_subgraph(subgraph_index)
         for i in range(self._native.num_tensors(subgraph_index)):
             info = self._native.tensor_info(subgraph_index, i)
             out.append({k: info[k] for k in ("name", "bytes", "mem", "arena_offset", "first_node", "last_node")}
                        | {"index": i, "shape": info["shape"]})
         return out
 
+    def _check_subgraph(self, subgraph_index):
+        s = _index(subgraph_index, "subgraph index")
+        if not 0 <= s < self._native.num_subgraphs():
+            raise ValueError(f"Invalid subgraph index {s} (the model has {self._native.num_subgraphs()} subgraphs)")
+        return s
+
     def set_num_threads(self, num_threads):
         if not isinstance(num_threads, int) or num_threads < 1:
             raise ValueError("num_threads should >= 1")
+        if num_threads > _INT32_MAX:
+            raise ValueError(f"num_threads {num_threads} is too large")
         self._native.set_num_threads(num_threads)
 
     @property
@@ -272,6 +307,7 @@ class Interpreter:
         """Per node, in run order: {index, op_name, outputs, total_us, count, avg_us} since
         enable_op_profiling(). Nodes of control-flow bodies are timed inside their caller."""
         out = []
+        subgraph_index = self._check_subgraph(subgraph_index)
         for node, (ns, count) in zip(self._native.nodes(subgraph_index), self._native.node_profile(subgraph_index)):
             out.append({"index": node["index"], "op_name": node["op_name"], "outputs": node["outputs"],
                         "total_us": ns / 1e3, "count": count, "avg_us": ns / 1e3 / count if count else 0.0})
@@ -317,6 +353,8 @@ class SignatureRunner:
         for name, value in kwargs.items():
             arr = np.asarray(value)
             arrays[name] = arr
+            if any(d > _INT32_MAX for d in arr.shape):
+                raise ValueError(f"Input {name} has shape {arr.shape}, which does not fit int32")
             self._native.resize_input(self._subgraph, self._inputs[name], list(arr.shape), False)
         if not self._native.is_allocated(self._subgraph):
             self._native.allocate(self._subgraph)

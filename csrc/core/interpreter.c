@@ -10,6 +10,7 @@
 #include "planner.h"
 
 void tflrt_palloc_free_all(struct tflrt_interp* it, tflrt_node* node);
+void tflrt_custom_node_release(tflrt_node* node); /* custom_ops.c: a user op's free callback */
 
 static int allocate_subgraph(tflrt_interp* it, tflrt_subgraph* sg);
 static int invoke_subgraph(tflrt_interp* it, tflrt_subgraph* sg);
@@ -54,6 +55,17 @@ static uint64_t tensor_full_bytes(const tflrt_tensor* t) {
 
 /* ---- create ---- */
 
+/* A variable's initial value: its constant data when the model gives one, else "zero" -- for
+ * per-tensor int8 that is the zero point, as TFLite's ResetVariableTensor does. */
+static void reset_variable(tflrt_tensor* t, const tflrt_mtensor* mt) {
+  if (mt->data != NULL && mt->data_size == t->bytes)
+    memcpy(t->data, mt->data, t->bytes);
+  else if (t->type == TFLRT_INT8 && t->nq == 1)
+    memset(t->data, (int)(int8_t)t->zero_point, t->bytes);
+  else
+    memset(t->data, 0, t->bytes);
+}
+
 static int init_tensors(tflrt_interp* it, tflrt_subgraph* sg) {
   const tflrt_msubgraph* m = sg->m;
   sg->n_tensors = m->n_tensors;
@@ -94,13 +106,10 @@ static int init_tensors(tflrt_interp* it, tflrt_subgraph* sg) {
       void* p = NULL;
       if (posix_memalign(&p, TFLRT_ALIGN, b ? (size_t)b : 1) != 0)
         return tflrt_interp_fail(it, TFLRT_ERR_NOMEM, "out of memory for variable tensor %d", (int)i);
-      if (mt->data != NULL && mt->data_size == b)
-        memcpy(p, mt->data, (size_t)b);
-      else
-        memset(p, 0, (size_t)b);
       t->alloc = TFLRT_ALLOC_PERSIST;
       t->data = p;
       t->bytes = (size_t)b;
+      reset_variable(t, mt);
       it->persistent_bytes += b;
     } else {
       t->alloc = TFLRT_ALLOC_NONE;
@@ -120,10 +129,12 @@ static int unresolved(tflrt_interp* it, const tflrt_subgraph* sg, int32_t i, con
     snprintf(where, sizeof where, "node %d", (int)i);
   if (mop->builtin_code == TFLRT_BUILTIN_CUSTOM)
     return tflrt_interp_fail(it, TFLRT_ERR_UNSUPPORTED,
-                             "Encountered unresolved custom op: %s (%s, version %d). Custom ops are not "
-                             "supported until registered: register a C implementation with "
-                             "tflrt_register_custom_op().",
-                             mop->custom_code ? mop->custom_code : "?", where, (int)mop->version);
+                             "Encountered unresolved custom op: %s (%s, version %d)%s. Register a C "
+                             "implementation before creating the interpreter: from Python with "
+                             "tflite_rt.InterpreterWithCustomOps(custom_op_registerers=[...]), from C with "
+                             "tflrt_register_custom_op() (tflite_rt/c_api.h, tflite_rt/custom_op.h).",
+                             mop->custom_code ? mop->custom_code : "?", where, (int)mop->version,
+                             other ? "; it is registered, but not for this version" : "");
   if (other)
     return tflrt_interp_fail(it, TFLRT_ERR_UNSUPPORTED,
                              "Didn't find op for builtin opcode '%s' version '%d' (%s). This version is not "
@@ -246,6 +257,7 @@ void tflrt_interp_destroy(tflrt_interp* it) {
   for (int32_t s = 0; it->sgs && s < it->n_subgraphs; s++) {
     tflrt_subgraph* sg = &it->sgs[s];
     for (int32_t i = 0; sg->nodes && i < sg->n_nodes; i++) {
+      tflrt_custom_node_release(&sg->nodes[i]);
       tflrt_palloc_free_all(it, &sg->nodes[i]);
       free(sg->nodes[i].data);
     }
@@ -279,11 +291,29 @@ static int is_sg_input(const tflrt_subgraph* sg, int32_t t) {
   return 0;
 }
 
+/* A sparse constant's data holds only its stored values, so DENSIFY (builtin code 124) is the
+ * one op allowed to read it; any other reader (FULLY_CONNECTED or CONV_2D weights the converter
+ * did not densify, a custom op, ...) fails here, before its prepare could misread the data. */
+static int refuse_sparse_inputs(tflrt_ctx* ctx, const tflrt_subgraph* sg, const tflrt_node* n) {
+  if (n->builtin_code == 124) return TFLRT_OK;
+  for (int32_t j = 0; j < n->n_inputs; j++) {
+    const int32_t t = n->inputs[j];
+    if (t < 0 || t >= sg->m->n_tensors || sg->m->tensors[t].sparsity == NULL) continue;
+    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED,
+                         "input %d (tensor %d '%s') is a sparse constant; tflite_rt reads sparse tensors only "
+                         "through a DENSIFY op (convert the model so that a DENSIFY op produces the dense weights)",
+                         (int)j, (int)t, sg->m->tensors[t].name);
+  }
+  return TFLRT_OK;
+}
+
 static int prepare_node(tflrt_interp* it, tflrt_subgraph* sg, tflrt_ctx* ctx, tflrt_node* n) {
   tflrt_palloc_free_all(it, n);
   n->n_scratch = 0;
   ctx->node = n;
-  int r = n->op->prepare(ctx, n);
+  int r = refuse_sparse_inputs(ctx, sg, n);
+  if (r != TFLRT_OK) return r;
+  r = n->op->prepare(ctx, n);
   if (r != TFLRT_OK && it->err[0] == 0) {
     if (sg->index > 0)
       tflrt_interp_fail(it, r, "Subgraph %d, node %d (%s) failed to prepare.", (int)sg->index, (int)n->index,
@@ -624,6 +654,12 @@ int tflrt_interp_resize_input(tflrt_interp* it, int32_t s, int32_t ti, const int
     for (int32_t d = 0; d < ndims; d++) t->dims[d] = dims[d];
     t->bytes = (size_t)bytes;
     sg->allocated = 0;
+    /* Its arena slot has the old size: no data until allocate (set/get_tensor and tensor()
+     * would otherwise copy the new byte count through the old slot). */
+    if (t->alloc == TFLRT_ALLOC_ARENA) {
+      t->alloc = TFLRT_ALLOC_NONE;
+      t->data = NULL;
+    }
   }
 done:
   pthread_mutex_unlock(&it->mu);
@@ -638,10 +674,7 @@ int tflrt_interp_reset_variables(tflrt_interp* it) {
       tflrt_tensor* t = &sg->tensors[i];
       if (t->alloc != TFLRT_ALLOC_PERSIST) continue;
       const tflrt_mtensor* mt = &sg->m->tensors[i];
-      if (mt->data != NULL && mt->data_size == t->bytes)
-        memcpy(t->data, mt->data, t->bytes);
-      else
-        memset(t->data, 0, t->bytes);
+      reset_variable(t, mt);
     }
   }
   pthread_mutex_unlock(&it->mu);

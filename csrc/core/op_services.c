@@ -172,3 +172,23 @@ void tflrt_parallel_for(tflrt_ctx* ctx, int32_t n, tflrt_range_fn fn, void* arg)
   }
   tflrt_threadpool_run(ctx->pool, n, fn, arg);
 }
+
+/* ---- sparse constants (DENSIFY): added for ops/densify.c ---- */
+
+const tflrt_sparsity* tflrt_tensor_sparsity(const tflrt_ctx* ctx, const tflrt_tensor* t) {
+  if (t == NULL || ctx->sg == NULL || t->index < 0 || t->index >= ctx->sg->m->n_tensors) return NULL;
+  return ctx->sg->m->tensors[t->index].sparsity;
+}
+
+int tflrt_set_output_constant(tflrt_ctx* ctx, tflrt_node* node, tflrt_tensor* t, void* data) {
+  /* data must be one of this node's persistent blocks, large enough for t: the arena planner
+   * skips CONST tensors, and the block is freed (then re-made) when the node is prepared again. */
+  const struct tflrt_palloc* h = node->palloc;
+  while (h != NULL && (const uint8_t*)h + PALLOC_HEADER != (const uint8_t*)data) h = h->next;
+  if (ctx->in_eval || h == NULL || h->bytes < t->bytes)
+    return tflrt_op_error(ctx, "internal error: constant output %d ('%s') needs a persistent block of this node",
+                          (int)t->index, t->name);
+  t->alloc = TFLRT_ALLOC_CONST;
+  t->data = data;
+  return TFLRT_OK;
+}

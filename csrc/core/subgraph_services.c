@@ -53,6 +53,10 @@ int tflrt_subgraph_set_input_shape(tflrt_ctx* ctx, int32_t s, int32_t i, int32_t
   memcpy(t->dims, tmp.dims, sizeof t->dims);
   t->bytes = tmp.bytes;
   sg->allocated = 0;
+  if (t->alloc == TFLRT_ALLOC_ARENA) { /* the old slot is too small for the new shape: no data until prepared */
+    t->alloc = TFLRT_ALLOC_NONE;
+    t->data = NULL;
+  }
   return TFLRT_OK;
 }
 

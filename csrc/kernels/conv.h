@@ -104,6 +104,34 @@ typedef void (*tflrt_f32_to_qd8_sym_fn)(const float* x, size_t n, int8_t* q, flo
 typedef void (*tflrt_f32_to_qd8_asym_fn)(const float* x, size_t n, int8_t* q, float* scale,
                                          int32_t* zero_point);
 
+/* Optional float32 CONV_2D weight packing (NULL in the reference table; an ISA plug sets all
+ * three together, and the packed layout is private to that plug). When the slots are set and
+ * the filter and bias (if any) are constants, the op, in prepare, once p is final:
+ *   bytes = f32_conv2d_packed_size(p)     0: these params are not packed (use f32_conv2d)
+ *   packed = 64-byte aligned, zeroed persistent memory of `bytes` bytes
+ *   f32_conv2d_pack(p, filter, bias, packed)          bias may be NULL (zero bias)
+ * and in eval calls f32_conv2d_packed instead of f32_conv2d, with the same row-range contract
+ * and the same float32 semantics (within the FLOAT32 tolerance of the reference). */
+typedef size_t (*tflrt_f32_conv_packed_size_fn)(const tflrt_conv_params* p);
+typedef void (*tflrt_f32_conv_pack_fn)(const tflrt_conv_params* p, const float* filter,
+                                       const float* bias, void* packed);
+typedef void (*tflrt_f32_conv_packed_fn)(const tflrt_conv_params* p, const float* input,
+                                         const void* packed, float* output, int32_t begin,
+                                         int32_t end);
+
+/* Optional int8 CONV_2D and DEPTHWISE_CONV_2D weight packing, the same protocol as the float32
+ * one above (NULL in the reference table; a plug sets the three slots of one op together):
+ *   bytes = qs8_*_packed_size(p)     0: not packed for these params (use qs8_conv2d/dwconv2d)
+ *   qs8_*_pack(p, filter, bias, packed) in prepare, once p (including out_mult/out_shift,
+ *   offsets and clamp) is final; bias may be NULL.
+ *   qs8_*_packed(p, input, packed, output, begin, end) in eval, bit-exact with the reference. */
+typedef size_t (*tflrt_qs8_conv_packed_size_fn)(const tflrt_conv_params* p);
+typedef void (*tflrt_qs8_conv_pack_fn)(const tflrt_conv_params* p, const int8_t* filter,
+                                       const int32_t* bias, void* packed);
+typedef void (*tflrt_qs8_conv_packed_fn)(const tflrt_conv_params* p, const int8_t* input,
+                                         const void* packed, int8_t* output, int32_t begin,
+                                         int32_t end);
+
 typedef struct tflrt_conv_kernels {
   tflrt_f32_conv_fn f32_conv2d;
   tflrt_qs8_conv_fn qs8_conv2d;
@@ -118,6 +146,17 @@ typedef struct tflrt_conv_kernels {
   tflrt_qd8_f32_conv_fn qd8_f32_dwconv2d;
   tflrt_f32_to_qd8_sym_fn f32_to_qd8_sym;
   tflrt_f32_to_qd8_asym_fn f32_to_qd8_asym;
+  /* optional float32 CONV_2D packing (see above); NULL = not available */
+  tflrt_f32_conv_packed_size_fn f32_conv2d_packed_size;
+  tflrt_f32_conv_pack_fn f32_conv2d_pack;
+  tflrt_f32_conv_packed_fn f32_conv2d_packed;
+  /* optional int8 CONV_2D / DEPTHWISE_CONV_2D packing (see above); NULL = not available */
+  tflrt_qs8_conv_packed_size_fn qs8_conv2d_packed_size;
+  tflrt_qs8_conv_pack_fn qs8_conv2d_pack;
+  tflrt_qs8_conv_packed_fn qs8_conv2d_packed;
+  tflrt_qs8_conv_packed_size_fn qs8_dwconv2d_packed_size;
+  tflrt_qs8_conv_pack_fn qs8_dwconv2d_pack;
+  tflrt_qs8_conv_packed_fn qs8_dwconv2d_packed;
 } tflrt_conv_kernels;
 
 /* Fills every slot with the reference kernels (reference/conv_ref.c, depthwise_ref.c). */

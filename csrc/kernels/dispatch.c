@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isa_plugs.h"
 #include "kernels.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -84,8 +85,19 @@ void tflrt_kernels_init(tflrt_kernels* k, int cap) {
   tflrt_unary_kernels_ref(&k->unary);
   tflrt_activation_kernels_ref(&k->activation);
   tflrt_binary_kernels_ref(&k->binary);
-  /* ISA plugs go here, in increasing order, each guarded by `isa >= TFLRT_ISA_X`. No SIMD
-   * kernels exist yet, so the selected ISA is reported as what actually runs: ref. */
+  tflrt_lstm_kernels_ref(&k->lstm);
+  /* ISA plugs (isa_plugs.h), in increasing order, each guarded by `isa >= TFLRT_ISA_X`;
+   * k->isa names the last plug that ran, so it reports what actually runs. */
   k->isa = TFLRT_ISA_REF;
+#if defined(__x86_64__) || defined(_M_X64)
+  if (isa >= TFLRT_ISA_AVX2 && isa <= TFLRT_ISA_AVX512) {
+    tflrt_kernels_plug_avx2(k);
+    k->isa = TFLRT_ISA_AVX2;
+  }
+  if (isa >= TFLRT_ISA_AVX512 && isa <= TFLRT_ISA_AVX512) {
+    tflrt_kernels_plug_avx512(k);
+    k->isa = TFLRT_ISA_AVX512;
+  }
+#endif
   (void)isa;
 }

@@ -37,6 +37,7 @@ typedef enum {
 #include "unary.h"
 #include "activation.h"
 #include "binary.h"
+#include "lstm.h"
 
 typedef struct tflrt_kernels {
   int isa;           /* the ISA actually selected */
@@ -53,6 +54,7 @@ typedef struct tflrt_kernels {
   tflrt_unary_kernels unary;
   tflrt_activation_kernels activation;
   tflrt_binary_kernels binary;
+  tflrt_lstm_kernels lstm;
 } tflrt_kernels;
 
 /* Fills k for the best ISA this CPU and OS support, capped at `cap` and at the TFLITE_RT_ISA

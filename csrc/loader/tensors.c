@@ -28,7 +28,7 @@ static int zero_point_range(int32_t type, int64_t* lo, int64_t* hi) {
     case TFLRT_INT16: *lo = -32768; *hi = 32767; return 1;
     case TFLRT_UINT16: *lo = 0; *hi = 65535; return 1;
     case TFLRT_INT4: *lo = -8; *hi = 7; return 1;
-    default: return 0;
+    default: *lo = INT32_MIN; *hi = INT32_MAX; return 1; /* kernels and the Python API hold int32 */
   }
 }
 

@@ -49,6 +49,8 @@ typedef struct {
   int32_t scratch;               /* hybrid: one scratch block, see hybrid_layout */
   size_t scale_offset, zp_offset;
   float hybrid_filter_scale;     /* per-tensor hybrid */
+  const void* f32_packed;        /* float32: weights packed by the kernel table's pack slot */
+  const void* qs8_packed;        /* int8: the same, through the qs8 pack slot */
 } conv_data;
 
 static int conv_parse(tflrt_ctx* ctx, tflrt_node* node) {
@@ -233,6 +235,8 @@ static int conv_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   tflrt_conv_params* p = &d->p;
   memset(p, 0, sizeof(*p));
   d->unpacked_filter = NULL;
+  d->f32_packed = NULL;
+  d->qs8_packed = NULL;
   if (node->n_inputs < 2 || node->n_inputs > 3)
     return tflrt_op_error(ctx, "expects 2 or 3 inputs (input, filter, optional bias), got %d",
                           (int)node->n_inputs);
@@ -344,6 +348,30 @@ static int conv_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if ((int64_t)p->batches * (int64_t)p->out_h > INT32_MAX) /* rows are split as int32 ranges */
     return tflrt_op_error(ctx, "batch (%d) x output height (%d) is too large", (int)p->batches,
                           (int)p->out_h);
+  /* float32: let the kernel table pack constant weights once (kernels/conv.h). */
+  const tflrt_conv_kernels* ck = &ctx->k->conv;
+  if (d->kind == CONV_F32 && ck->f32_conv2d_pack != NULL && tflrt_is_const(filter) &&
+      filter->data != NULL && (bias == NULL || (tflrt_is_const(bias) && bias->data != NULL))) {
+    const size_t bytes = ck->f32_conv2d_packed_size(p);
+    if (bytes > 0) {
+      void* packed = tflrt_persistent_alloc(ctx, node, bytes);
+      if (packed == NULL) return TFLRT_ERR_NOMEM;
+      ck->f32_conv2d_pack(p, filter->data, bias ? bias->data : NULL, packed);
+      d->f32_packed = packed;
+    }
+  }
+  /* int8: the same protocol through the qs8 slots (int4 filters pack their unpacked copy). */
+  if (d->kind == CONV_QS8 && ck->qs8_conv2d_pack != NULL && tflrt_is_const(filter) &&
+      filter->data != NULL && (bias == NULL || (tflrt_is_const(bias) && bias->data != NULL))) {
+    const size_t bytes = ck->qs8_conv2d_packed_size(p);
+    if (bytes > 0) {
+      void* packed = tflrt_persistent_alloc(ctx, node, bytes);
+      if (packed == NULL) return TFLRT_ERR_NOMEM;
+      ck->qs8_conv2d_pack(p, d->unpacked_filter ? d->unpacked_filter : (const int8_t*)filter->data,
+                          bias ? bias->data : NULL, packed);
+      d->qs8_packed = packed;
+    }
+  }
   const int32_t out_dims[4] = {p->batches, p->out_h, p->out_w, p->out_c};
   return tflrt_set_output_shape(ctx, out, 4, out_dims);
 }
@@ -363,8 +391,18 @@ static void conv_rows(void* arg, int32_t begin, int32_t end) {
   const conv_job* j = arg;
   const tflrt_conv_params* p = &j->d->p;
   switch (j->d->kind) {
-    case CONV_F32: j->k->f32_conv2d(p, j->in, j->filter, j->bias, j->out, begin, end); break;
-    case CONV_QS8: j->k->qs8_conv2d(p, j->in, j->filter, j->bias, j->out, begin, end); break;
+    case CONV_F32:
+      if (j->d->f32_packed != NULL)
+        j->k->f32_conv2d_packed(p, j->in, j->d->f32_packed, j->out, begin, end);
+      else
+        j->k->f32_conv2d(p, j->in, j->filter, j->bias, j->out, begin, end);
+      break;
+    case CONV_QS8:
+      if (j->d->qs8_packed != NULL)
+        j->k->qs8_conv2d_packed(p, j->in, j->d->qs8_packed, j->out, begin, end);
+      else
+        j->k->qs8_conv2d(p, j->in, j->filter, j->bias, j->out, begin, end);
+      break;
     case CONV_QU8: j->k->qu8_conv2d(p, j->in, j->filter, j->bias, j->out, begin, end); break;
     case CONV_QS16: j->k->qs16_conv2d(p, j->in, j->filter, j->bias, j->out, begin, end); break;
     case CONV_QS16_ACC32:

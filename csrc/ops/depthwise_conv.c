@@ -41,6 +41,7 @@ typedef struct {
   const int8_t* unpacked_filter; /* int4 filters, unpacked to int8 in prepare; else NULL */
   int32_t scratch;               /* hybrid: [quantized input | batch scales | batch zero points] */
   size_t scale_offset, zp_offset;
+  const void* qs8_packed;        /* int8: weights packed by the kernel table's qs8 pack slot */
 } dw_data;
 
 static int dw_parse(tflrt_ctx* ctx, tflrt_node* node) {
@@ -209,6 +210,7 @@ static int dw_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   tflrt_conv_params* p = &d->p;
   memset(p, 0, sizeof(*p));
   d->unpacked_filter = NULL;
+  d->qs8_packed = NULL;
   if (node->n_inputs < 2 || node->n_inputs > 3)
     return tflrt_op_error(ctx, "expects 2 or 3 inputs (input, filter, optional bias), got %d",
                           (int)node->n_inputs);
@@ -299,6 +301,19 @@ static int dw_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if ((int64_t)p->batches * (int64_t)p->out_h > INT32_MAX) /* rows are split as int32 ranges */
     return tflrt_op_error(ctx, "batch (%d) x output height (%d) is too large", (int)p->batches,
                           (int)p->out_h);
+  /* int8: let the kernel table pack constant weights once (kernels/conv.h). */
+  const tflrt_conv_kernels* ck = &ctx->k->conv;
+  if (d->kind == DW_QS8 && ck->qs8_dwconv2d_pack != NULL && tflrt_is_const(filter) &&
+      filter->data != NULL && (bias == NULL || (tflrt_is_const(bias) && bias->data != NULL))) {
+    const size_t bytes = ck->qs8_dwconv2d_packed_size(p);
+    if (bytes > 0) {
+      void* packed = tflrt_persistent_alloc(ctx, node, bytes);
+      if (packed == NULL) return TFLRT_ERR_NOMEM;
+      ck->qs8_dwconv2d_pack(p, d->unpacked_filter ? d->unpacked_filter : (const int8_t*)filter->data,
+                            bias ? bias->data : NULL, packed);
+      d->qs8_packed = packed;
+    }
+  }
   const int32_t out_dims[4] = {p->batches, p->out_h, p->out_w, p->out_c};
   return tflrt_set_output_shape(ctx, out, 4, out_dims);
 }
@@ -319,7 +334,12 @@ static void dw_rows(void* arg, int32_t begin, int32_t end) {
   const tflrt_conv_params* p = &j->d->p;
   switch (j->d->kind) {
     case DW_F32: j->k->f32_dwconv2d(p, j->in, j->filter, j->bias, j->out, begin, end); break;
-    case DW_QS8: j->k->qs8_dwconv2d(p, j->in, j->filter, j->bias, j->out, begin, end); break;
+    case DW_QS8:
+      if (j->d->qs8_packed != NULL)
+        j->k->qs8_dwconv2d_packed(p, j->in, j->d->qs8_packed, j->out, begin, end);
+      else
+        j->k->qs8_dwconv2d(p, j->in, j->filter, j->bias, j->out, begin, end);
+      break;
     case DW_QU8: j->k->qu8_dwconv2d(p, j->in, j->filter, j->bias, j->out, begin, end); break;
     case DW_QS16: j->k->qs16_dwconv2d(p, j->in, j->filter, j->bias, j->out, begin, end); break;
     case DW_HYBRID:

@@ -20,6 +20,7 @@
 
 #include "../kernels/kernels.h"
 #include "../loader/fb.h"
+#include "../loader/model.h" /* tflrt_sparsity, for tflrt_tensor_sparsity */
 #include "tflite_rt/types.h"
 
 /* Where a tensor's data lives. */
@@ -143,6 +144,20 @@ int tflrt_same_shape(const tflrt_tensor* a, const tflrt_tensor* b);
  * op can split its outer loop without changing the kernel. */
 typedef void (*tflrt_range_fn)(void* arg, int32_t begin, int32_t end);
 void tflrt_parallel_for(tflrt_ctx* ctx, int32_t n, tflrt_range_fn fn, void* arg);
+
+/* ---- sparse constants (DENSIFY) ----
+ * A sparse constant's data holds only its stored values (t->bytes is their size, t->dims the
+ * dense shape); the interpreter refuses to prepare any node other than DENSIFY that reads one. */
+
+/* Sparsity of tensor t of the current subgraph as decoded and validated by the loader
+ * (loader/model.h lists the invariants), or NULL when t is dense. */
+const tflrt_sparsity* tflrt_tensor_sparsity(const tflrt_ctx* ctx, const tflrt_tensor* t);
+/* Turns output t of node into a constant: its data is `data`, which prepare filled and which
+ * must come from tflrt_persistent_alloc(ctx, node, t->bytes) (so it lives until the node is
+ * prepared again). The arena then holds no copy, eval need not write t, and the nodes that read
+ * t see a constant in their prepare (tflrt_is_const), so they may pack it as weights.
+ * Prepare only; t must already have its final shape. */
+int tflrt_set_output_constant(tflrt_ctx* ctx, tflrt_node* node, tflrt_tensor* t, void* data);
 
 /* ---- control flow (WHILE, IF, CALL_ONCE): running other subgraphs ---- */
 

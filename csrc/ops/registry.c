@@ -2,6 +2,7 @@
  * BUILTIN and BUILTIN_REF resolvers share these ops; they differ only in the kernel table. */
 #include "registry.h"
 
+#include <pthread.h>
 #include <string.h>
 
 extern const tflrt_op tflrt_op_conv_2d;
@@ -26,6 +27,10 @@ extern const tflrt_op tflrt_op_squeeze;
 extern const tflrt_op tflrt_op_expand_dims;
 extern const tflrt_op tflrt_op_l2_pool_2d;
 extern const tflrt_op tflrt_op_fully_connected;
+extern const tflrt_op tflrt_op_unidirectional_sequence_lstm;
+extern const tflrt_op tflrt_op_rnn;
+extern const tflrt_op tflrt_op_unidirectional_sequence_rnn;
+extern const tflrt_op tflrt_op_bidirectional_sequence_lstm;
 extern const tflrt_op tflrt_op_softmax;
 extern const tflrt_op tflrt_op_abs;
 extern const tflrt_op tflrt_op_neg;
@@ -115,6 +120,39 @@ extern const tflrt_op tflrt_op_arg_max;
 extern const tflrt_op tflrt_op_arg_min;
 extern const tflrt_op tflrt_op_topk_v2;
 extern const tflrt_op tflrt_op_cumsum;
+extern const tflrt_op tflrt_op_densify;
+extern const tflrt_op tflrt_op_non_max_suppression_v4;
+extern const tflrt_op tflrt_op_non_max_suppression_v5;
+extern const tflrt_op tflrt_op_detection_postprocess; /* custom op TFLite_Detection_PostProcess */
+extern const tflrt_op tflrt_op_segment_sum;
+extern const tflrt_op tflrt_op_unsorted_segment_sum;
+extern const tflrt_op tflrt_op_unsorted_segment_prod;
+extern const tflrt_op tflrt_op_unsorted_segment_max;
+extern const tflrt_op tflrt_op_unsorted_segment_min;
+extern const tflrt_op tflrt_op_matrix_diag;
+extern const tflrt_op tflrt_op_matrix_set_diag;
+extern const tflrt_op tflrt_op_reverse_sequence;
+extern const tflrt_op tflrt_op_where;
+extern const tflrt_op tflrt_op_unique;
+extern const tflrt_op tflrt_op_rank;
+extern const tflrt_op tflrt_op_broadcast_args;
+extern const tflrt_op tflrt_op_bucketize;
+extern const tflrt_op tflrt_op_bitwise_xor;
+extern const tflrt_op tflrt_op_right_shift;
+extern const tflrt_op tflrt_op_bitcast;
+extern const tflrt_op tflrt_op_stablehlo_add;
+extern const tflrt_op tflrt_op_stablehlo_multiply;
+extern const tflrt_op tflrt_op_stablehlo_maximum;
+extern const tflrt_op tflrt_op_stablehlo_minimum;
+extern const tflrt_op tflrt_op_stablehlo_and;
+extern const tflrt_op tflrt_op_real;
+extern const tflrt_op tflrt_op_imag;
+extern const tflrt_op tflrt_op_complex_abs;
+extern const tflrt_op tflrt_op_atan2;
+extern const tflrt_op tflrt_op_sparse_to_dense;
+extern const tflrt_op tflrt_op_dynamic_update_slice;
+extern const tflrt_op tflrt_op_fake_quant;
+extern const tflrt_op tflrt_op_hashtable_lookup;
 
 static const tflrt_op* const builtin_ops[] = {
     &tflrt_op_conv_2d,
@@ -139,6 +177,10 @@ static const tflrt_op* const builtin_ops[] = {
     &tflrt_op_expand_dims,
     &tflrt_op_l2_pool_2d,
     &tflrt_op_fully_connected,
+    &tflrt_op_unidirectional_sequence_lstm,
+    &tflrt_op_rnn,
+    &tflrt_op_unidirectional_sequence_rnn,
+    &tflrt_op_bidirectional_sequence_lstm,
     &tflrt_op_softmax,
     &tflrt_op_abs,
     &tflrt_op_neg,
@@ -228,20 +270,86 @@ static const tflrt_op* const builtin_ops[] = {
     &tflrt_op_arg_min,
     &tflrt_op_topk_v2,
     &tflrt_op_cumsum,
+    &tflrt_op_densify,
+    &tflrt_op_non_max_suppression_v4,
+    &tflrt_op_non_max_suppression_v5,
+    &tflrt_op_detection_postprocess,
+    &tflrt_op_segment_sum,
+    &tflrt_op_unsorted_segment_sum,
+    &tflrt_op_unsorted_segment_prod,
+    &tflrt_op_unsorted_segment_max,
+    &tflrt_op_unsorted_segment_min,
+    &tflrt_op_matrix_diag,
+    &tflrt_op_matrix_set_diag,
+    &tflrt_op_reverse_sequence,
+    &tflrt_op_where,
+    &tflrt_op_unique,
+    &tflrt_op_rank,
+    &tflrt_op_broadcast_args,
+    &tflrt_op_bucketize,
+    &tflrt_op_bitwise_xor,
+    &tflrt_op_right_shift,
+    &tflrt_op_bitcast,
+    &tflrt_op_stablehlo_add,
+    &tflrt_op_stablehlo_multiply,
+    &tflrt_op_stablehlo_maximum,
+    &tflrt_op_stablehlo_minimum,
+    &tflrt_op_stablehlo_and,
+    &tflrt_op_real,
+    &tflrt_op_imag,
+    &tflrt_op_complex_abs,
+    &tflrt_op_atan2,
+    &tflrt_op_sparse_to_dense,
+    &tflrt_op_dynamic_update_slice,
+    &tflrt_op_fake_quant,
+    &tflrt_op_hashtable_lookup,
 };
 
 #define N_BUILTIN ((int)(sizeof(builtin_ops) / sizeof(builtin_ops[0])))
 
-/* Custom ops registered at run time through the C API (process-wide, append-only). */
-#define MAX_CUSTOM 64
+/* Custom ops registered at run time through the C API (core/custom_ops.c): process-wide and
+ * append-only (entries are never removed, so a pointer handed out stays valid), guarded by one
+ * mutex because registration may happen from any thread while other threads create
+ * interpreters. This array and its lock are the one piece of global mutable state of the ops. */
+#define MAX_CUSTOM 256
 static const tflrt_op* custom_ops[MAX_CUSTOM];
 static int n_custom;
+static pthread_mutex_t custom_mu = PTHREAD_MUTEX_INITIALIZER;
 
 int tflrt_registry_add_custom(const tflrt_op* op) {
   if (op == NULL || op->name == NULL || op->prepare == NULL || op->eval == NULL) return -1;
-  if (n_custom >= MAX_CUSTOM) return -1;
-  custom_ops[n_custom++] = op;
-  return 0;
+  pthread_mutex_lock(&custom_mu);
+  int r = -1;
+  if (n_custom < MAX_CUSTOM) {
+    custom_ops[n_custom++] = op;
+    r = 0;
+  }
+  pthread_mutex_unlock(&custom_mu);
+  return r;
+}
+
+/* Lookup of a custom op: ops registered at run time first (the newest wins, so a user's
+ * implementation replaces a built-in one of the same name, as AddCustom does in TFLite), then
+ * the built-in custom ops of the table above (builtin_code 32, found by name like TFLite's
+ * BuiltinOpResolver finds TFLite_Detection_PostProcess). */
+static const tflrt_op* find_custom(const char* name, int32_t version, int* found_other_version) {
+  const tflrt_op* hit = NULL;
+  pthread_mutex_lock(&custom_mu);
+  for (int i = n_custom - 1; i >= 0 && hit == NULL; i--) {
+    const tflrt_op* op = custom_ops[i];
+    if (strcmp(op->name, name) != 0) continue;
+    if (version >= op->min_version && version <= op->max_version) hit = op;
+    else *found_other_version = 1;
+  }
+  pthread_mutex_unlock(&custom_mu);
+  if (hit != NULL) return hit;
+  for (int i = 0; i < N_BUILTIN; i++) {
+    const tflrt_op* op = builtin_ops[i];
+    if (op->builtin_code != TFLRT_BUILTIN_CUSTOM || strcmp(op->name, name) != 0) continue;
+    if (version >= op->min_version && version <= op->max_version) return op;
+    *found_other_version = 1;
+  }
+  return NULL;
 }
 
 const tflrt_op* tflrt_registry_find(int32_t builtin_code, const char* custom_name, int32_t version,
@@ -249,13 +357,9 @@ const tflrt_op* tflrt_registry_find(int32_t builtin_code, const char* custom_nam
   *found_other_version = 0;
   if (builtin_code == TFLRT_BUILTIN_CUSTOM) {
     if (custom_name == NULL) return NULL;
-    for (int i = n_custom - 1; i >= 0; i--) {
-      const tflrt_op* op = custom_ops[i];
-      if (strcmp(op->name, custom_name) != 0) continue;
-      if (version >= op->min_version && version <= op->max_version) return op;
-      *found_other_version = 1;
-    }
-    return NULL;
+    const tflrt_op* op = find_custom(custom_name, version, found_other_version);
+    if (op != NULL) *found_other_version = 0;
+    return op;
   }
   for (int i = 0; i < N_BUILTIN; i++) {
     const tflrt_op* op = builtin_ops[i];

@@ -241,3 +241,87 @@ int32_t tflrt_fp_log_x_ge_1(int32_t x, int input_integer_bits, int output_intege
   const int32_t sum = tflrt_fp_add(tflrt_srdhm(pow2, log_2), tflrt_srdhm(num_acc, recip));
   return tflrt_fp_rescale(sum, acc_bits, output_integer_bits);
 }
+
+/* ---- additions for the integer LSTM: 16-bit fixed point (gemmlowp FixedPoint<int16_t, N>) ---- */
+
+/* Raw int16 arithmetic as gemmlowp performs it: sums wrap, products are the saturating rounding
+ * doubling high multiply, power-of-two scalings saturate (left) or round (right). */
+static int16_t fp16_wrap(int32_t v) { return (int16_t)(uint16_t)(uint32_t)v; }
+
+static int16_t fp16_mul(int16_t a, int16_t b) {
+  if (a == INT16_MIN && b == INT16_MIN) return INT16_MAX;
+  const int32_t ab = (int32_t)a * (int32_t)b;
+  return (int16_t)((ab + (ab >= 0 ? (1 << 14) : 1 - (1 << 14))) / (1 << 15));
+}
+
+static int16_t fp16_sat_add(int16_t a, int16_t b) {
+  const int32_t s = (int32_t)a + (int32_t)b;
+  return (int16_t)(s > INT16_MAX ? INT16_MAX : (s < INT16_MIN ? INT16_MIN : s));
+}
+
+/* x * 2^e, -15 <= e <= 15 */
+static int16_t fp16_mul_pot(int16_t x, int e) {
+  if (e < 0) return (int16_t)tflrt_rdbpot(x, -e);
+  if (e == 0) return x;
+  const int32_t threshold = (1 << (15 - e)) - 1;
+  if (x > threshold) return INT16_MAX;
+  if (x < -threshold) return INT16_MIN;
+  return (int16_t)(x * (1 << e));
+}
+
+/* A Q0.31 constant of gemmlowp, narrowed to 16 bits with rounding. */
+static int16_t fp16_const(int32_t q31) { return (int16_t)tflrt_rdbpot(q31, 16); }
+
+/* exp(a) for a Q0.15 value a in [-1/4, 0). */
+static int16_t fp16_exp_quarter(int16_t a) {
+  const int16_t c_exp_minus_eighth = fp16_const(1895147668), c_third = fp16_const(715827883);
+  const int16_t x = fp16_wrap(a + (1 << 12)); /* a + 1/8 */
+  const int16_t x2 = fp16_mul(x, x), x3 = fp16_mul(x2, x), x4 = fp16_mul(x2, x2);
+  const int16_t x4_4 = fp16_mul_pot(x4, -2);
+  const int16_t poly = fp16_mul_pot(fp16_wrap(fp16_mul(fp16_wrap(x4_4 + x3), c_third) + x2), -1);
+  return fp16_sat_add(c_exp_minus_eighth, fp16_mul(c_exp_minus_eighth, fp16_wrap(x + poly)));
+}
+
+/* exp(a) for a <= 0 with `ib` integer bits (0..13); result Q0.15. */
+static int16_t fp16_exp_negative(int16_t a, int ib) {
+  static const int32_t multipliers[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
+  const int fb = 15 - ib;
+  const int16_t quarter = (int16_t)(1 << (fb - 2));
+  const int16_t a_mod = fp16_wrap((a & (quarter - 1)) - quarter);
+  int16_t result = fp16_exp_quarter(fp16_mul_pot(a_mod, ib));
+  const int16_t remainder = fp16_wrap(a_mod - a);
+  for (int e = -2; e <= 4; e++) {
+    if (ib > e && (remainder & (1 << (fb + e)))) result = fp16_mul(result, fp16_const(multipliers[e + 2]));
+  }
+  if (ib > 5 && a < fp16_const(-(1 << (36 - ib)))) result = 0;
+  return a == 0 ? INT16_MAX : result;
+}
+
+/* Newton-Raphson reciprocal of (1 + a) / 2 for a Q0.15 value a in [0, 1); the result has 2
+ * integer bits. */
+static int16_t fp16_half_reciprocal(int16_t a) {
+  const int32_t sum = (int32_t)a + INT16_MAX;
+  const int16_t hd = (int16_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+  int16_t x = fp16_wrap(fp16_const(1515870810) + fp16_mul(hd, fp16_const(-1010580540))); /* 48/17 - 32/17 hd */
+  for (int i = 0; i < 3; i++) {
+    const int16_t one_minus = fp16_wrap((1 << 13) - fp16_mul(hd, x));
+    x = fp16_wrap(x + fp16_mul_pot(fp16_mul(x, one_minus), 2));
+  }
+  return x;
+}
+
+int16_t tflrt_fp16_logistic(int16_t a, int integer_bits) {
+  if (a == 0) return (int16_t)(1 << 14);
+  const int16_t abs_a = a > 0 ? a : fp16_wrap(-a);
+  const int16_t x = fp16_half_reciprocal(fp16_exp_negative(fp16_wrap(-abs_a), integer_bits));
+  const int16_t positive = fp16_mul_pot(x, 1); /* 1 / (1 + e^-|a|) */
+  return a > 0 ? positive : fp16_wrap(INT16_MAX - positive);
+}
+
+int16_t tflrt_fp16_tanh(int16_t a, int integer_bits) {
+  if (a == 0) return 0;
+  const int16_t n = a < 0 ? a : fp16_wrap(-a);
+  const int16_t x = fp16_half_reciprocal(fp16_exp_negative(n, integer_bits + 1));
+  const int16_t t = fp16_mul_pot(fp16_wrap(x - (1 << 13)), 2); /* (1 - e) / (1 + e) */
+  return a < 0 ? fp16_wrap(-t) : t;
+}

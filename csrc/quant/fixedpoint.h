@@ -115,4 +115,12 @@ void tflrt_inv_sqrt_multiplier(int32_t x, int reverse_shift, int32_t* mult, int*
  * log_x_for_x_greater_than_or_equal_to_1, the log of quantized LOG_SOFTMAX. */
 int32_t tflrt_fp_log_x_ge_1(int32_t x, int input_integer_bits, int output_integer_bits);
 
+/* ---- additions for the integer LSTM: 16-bit fixed point ---- */
+
+/* logistic(x) and tanh(x) of an int16 fixed-point value x with `integer_bits` integer bits
+ * (0..6; raw / 2^(15 - integer_bits)); the result is Q0.15. Bit-exact with gemmlowp's
+ * logistic/tanh on FixedPoint<int16_t, integer_bits>, which TFLite's integer LSTM uses. */
+int16_t tflrt_fp16_logistic(int16_t x, int integer_bits);
+int16_t tflrt_fp16_tanh(int16_t x, int integer_bits);
+
 #endif

@@ -14,6 +14,7 @@
  * minor version: a larger struct), TD_NO_DESTROY (destroy not exported), TD_TFLITE (exports
  * TensorFlow Lite's tflite_plugin_* pair instead), TD_NO_INVOKE (invoke left NULL). */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ typedef struct {
   char fail_select[256], fail_init[256], fail_prepare[256], fail_invoke[256];
   char fail_nodes[256];
   char destroy_marker[1024];
-  int inits, frees;
+  atomic_int inits, frees; /* init/free of different partitions may run concurrently */
 } td_config;
 
 typedef struct {
@@ -315,7 +316,7 @@ __attribute__((unused)) static void destroy_impl(tflrt_delegate* d) {
   if (c->destroy_marker[0]) {
     FILE* f = fopen(c->destroy_marker, "a");
     if (f) {
-      fprintf(f, "destroyed inits=%d frees=%d\n", c->inits, c->frees);
+      fprintf(f, "destroyed inits=%d frees=%d\n", atomic_load(&c->inits), atomic_load(&c->frees));
       fclose(f);
     }
   }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "custom_op.h"
 #include "types.h"
 
 #ifdef __cplusplus
@@ -257,6 +258,16 @@ int tflrt_interp_partition(const tflrt_interp* it, int32_t i, tflrt_partition_in
 /* The nodes a subgraph runs, in order (DELEGATE nodes instead of the nodes they replace).
  * *nodes is NULL when the plan is simply 0 .. *n - 1. */
 int tflrt_interp_execution_plan(const tflrt_interp* it, int32_t subgraph, const int32_t** nodes, int32_t* n);
+
+/* ---- custom ops ----
+ * Implementations of a model's custom ops (the ABI, with an example, is tflite_rt/custom_op.h).
+ * Registration is process-wide, thread-safe, and applies to interpreters created afterwards; an
+ * unresolved custom op fails tflrt_interp_create with TFLRT_ERR_UNSUPPORTED naming the op. */
+
+/* Registers op; returns TFLRT_OK, or TFLRT_ERR_VALUE / TFLRT_ERR_NOMEM with a message in err. */
+int tflrt_register_custom_op(const tflrt_custom_op* op, char* err, size_t err_cap);
+/* The API table custom ops are called with; also what a registerer function receives. */
+const tflrt_custom_api* tflrt_custom_op_api(void);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,78 @@
+/* float32 GEMM-family kernels for AVX2 + FMA: CONV_2D over packed weights (6x16 tiles),
+ * FULLY_CONNECTED (3x3 dot tiles, 1x8 for single rows) and BATCH_MATMUL (6x16 tiles over an
+ * unpacked B, or dot tiles when B is transposed). Templates: ../simd_tmpl/. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../kernels.h"
+#include "../simd_tmpl/xlists.h"
+#include "simd_avx2.h"
+
+#define UK_NAME tflrt_f32_igemm_6x16__avx2
+#define UK_KIND UK_IGEMM
+#define UK_ROWS XROWS6
+#define UK_MR 6
+#define UK_NV 2
+#define UK_WSTRIDE 16
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
+#define UK_NAME tflrt_f32_igemm_6x8__avx2
+#define UK_KIND UK_IGEMM
+#define UK_ROWS XROWS6
+#define UK_MR 6
+#define UK_NV 1
+#define UK_WSTRIDE 16
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
+#define UK_NAME tflrt_f32_gemm_6x16__avx2
+#define UK_KIND UK_GEMM
+#define UK_ROWS XROWS6
+#define UK_MR 6
+#define UK_NV 2
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
+#define UK_NAME tflrt_f32_gemm_6x8__avx2
+#define UK_KIND UK_GEMM
+#define UK_ROWS XROWS6
+#define UK_MR 6
+#define UK_NV 1
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
+#define UK_NAME tflrt_f32_dot_3x3__avx2
+#define UK_KIND UK_DOT
+#define UK_ROWS XROWS3
+#define UK_MR 3
+#define UK_COLS XCOLS3
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
+#define UK_NAME tflrt_f32_dot_1x8__avx2
+#define UK_KIND UK_DOT
+#define UK_ROWS XROWS1
+#define UK_MR 1
+#define UK_COLS XCOLS8
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
+#define IGEMM_MR 6
+#define IGEMM_NR 16
+#define IGEMM_FULL tflrt_f32_igemm_6x16__avx2
+#define IGEMM_HALF tflrt_f32_igemm_6x8__avx2
+#define GEMM_MR 6
+#define GEMM_NR 16
+#define GEMM_FULL tflrt_f32_gemm_6x16__avx2
+#define GEMM_HALF tflrt_f32_gemm_6x8__avx2
+#define DOT_R 3
+#define DOT_C 3
+#define DOT_RC tflrt_f32_dot_3x3__avx2
+#define GEMV_C 8
+#define GEMV tflrt_f32_dot_1x8__avx2
+#include "../simd_tmpl/f32_gemm_drivers.c.inc"
+
+#include "plug_avx2.h"
+
+void tflrt_plug_f32_gemm__avx2(tflrt_kernels* k) {
+  k->conv.f32_conv2d_packed_size = tflrt_f32_conv2d_packed_size__avx2;
+  k->conv.f32_conv2d_pack = tflrt_f32_conv2d_pack__avx2;
+  k->conv.f32_conv2d_packed = tflrt_f32_conv2d_packed__avx2;
+  k->fc.f32_fc = tflrt_f32_fc__avx2;
+  k->matmul.f32_bmm = tflrt_f32_bmm__avx2;
+}

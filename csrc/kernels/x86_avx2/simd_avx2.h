@@ -1,0 +1,85 @@
+/* The float32 vector vocabulary of the shared kernel templates (../simd_tmpl/), for AVX2 + FMA:
+ * 8 floats per vector. Every ISA folder defines the same names (see simd_tmpl/README.md).
+ *
+ * Partial ("tail") operations touch exactly n < VN elements: v_ld_part uses a masked load
+ * (masked lanes are neither read nor faulted), v_st_part writes element by element, so kernels
+ * never read or write outside their buffers. */
+#ifndef TFLITE_RT_SIMD_AVX2_H
+#define TFLITE_RT_SIMD_AVX2_H
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VN 8
+#define ISA_FN(name) name##__avx2
+#define ISA_SUFFIX "avx2"
+
+typedef __m256 vf;
+
+static inline vf v_ld(const float* p) { return _mm256_loadu_ps(p); }
+static inline void v_st(float* p, vf v) { _mm256_storeu_ps(p, v); }
+static inline vf v_set1(float x) { return _mm256_set1_ps(x); }
+static inline vf v_bcast(const float* p) { return _mm256_broadcast_ss(p); }
+static inline vf v_zero(void) { return _mm256_setzero_ps(); }
+/* a * b + c, one rounding */
+static inline vf v_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+static inline vf v_add(vf a, vf b) { return _mm256_add_ps(a, b); }
+static inline vf v_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+static inline vf v_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+static inline vf v_div(vf a, vf b) { return _mm256_div_ps(a, b); }
+/* x86 semantics: a > b ? a : b (v_max) and a < b ? a : b (v_min); when either is NaN the
+ * result is b. So v_max(lo, x) keeps a NaN x, and v_max(x, lo) replaces it by lo. */
+static inline vf v_max(vf a, vf b) { return _mm256_max_ps(a, b); }
+static inline vf v_min(vf a, vf b) { return _mm256_min_ps(a, b); }
+/* x < lo ? lo : x, then > hi ? hi : . ; NaN passes (TFLite's activation clamp) */
+static inline vf v_clamp(vf x, vf lo, vf hi) { return _mm256_min_ps(hi, _mm256_max_ps(lo, x)); }
+
+/* Comparisons produce lane masks used only by v_select. */
+typedef __m256 vmask;
+static inline vmask v_lt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+static inline vmask v_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+/* m ? a : b, lane by lane */
+static inline vf v_select(vmask m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
+
+/* round to nearest integer (as float), and float -> int32 bit tricks for exp */
+static inline vf v_round(vf x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+/* 2^n for integral n in [-126, 127] given as a float */
+static inline vf v_pow2i(vf n) {
+  const __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+}
+static inline vf v_abs(vf x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
+
+static inline __m256i v_tail_mask(size_t n) {
+  static const int32_t tab[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+  return _mm256_loadu_si256((const __m256i*)(const void*)(tab + 8 - n));
+}
+/* n < VN elements; the other lanes are 0 */
+static inline vf v_ld_part(const float* p, size_t n) { return _mm256_maskload_ps(p, v_tail_mask(n)); }
+static inline void v_st_part(float* p, vf v, size_t n) {
+  float t[8];
+  _mm256_storeu_ps(t, v);
+  for (size_t i = 0; i < n; i++) p[i] = t[i];
+}
+
+/* Denormal operands and results cost microcode assists (tens of times slower FMAs) on many
+ * x86 cores; the GEMM-family kernels run with flush-to-zero and denormals-are-zero (MXCSR FTZ |
+ * DAZ) set, and restore the caller's MXCSR before returning. This moves results by less than
+ * FLT_MIN (1.2e-38), far inside the FLOAT32 tolerance; exact kernels do not use it. */
+typedef unsigned int v_fpstate;
+static inline v_fpstate v_fp_enter(void) {
+  const unsigned int csr = _mm_getcsr();
+  _mm_setcsr(csr | 0x8040u);
+  return csr;
+}
+static inline void v_fp_leave(v_fpstate csr) { _mm_setcsr(csr); }
+
+static inline float v_hsum(vf v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+#endif

@@ -1,0 +1,101 @@
+/* The LSTM cell shared by UNIDIRECTIONAL_SEQUENCE_LSTM (lstm.c, lstm_integer.c) and
+ * BIDIRECTIONAL_SEQUENCE_LSTM (bidirectional_lstm.c): where one direction's tensors sit among the
+ * node's inputs, their validation (lstm_check), and the float / hybrid sequence loop (lstm_cell_*).
+ *
+ * Semantics follow TFLite's lstm_eval.cc. Gates: i = sigmoid(.), f = sigmoid(.), g = act(.),
+ * o = sigmoid(.), each over W x (+ W_aux x_aux) + R h (+ P .* c) (+ bias, or layer normalisation
+ * then coefficients and bias); c = clip(f .* c + i .* g) (i = 1 - f without an input gate);
+ * h = clip(W_proj (o .* act(c)) + b_proj) or o .* act(c). Two quirks of TFLite are reproduced
+ * because its results depend on them: with fused activation NONE the cell gate keeps a partial
+ * sum when TFLite's accumulation buffers end swapped, and h is computed from o .* g instead of
+ * o .* c (TFLite's NONE leaves the destination untouched). */
+#ifndef TFLITE_RT_OPS_LSTM_CELL_H
+#define TFLITE_RT_OPS_LSTM_CELL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "op.h"
+
+enum { LSTM_I = 0, LSTM_F = 1, LSTM_C = 2, LSTM_O = 3 }; /* gate order of every array below */
+enum { LSTM_FLOAT = 0, LSTM_HYBRID = 1, LSTM_INTEGER = 2 };
+
+/* Positions among the node's inputs of one direction's tensors (-1: the op has no such input). */
+typedef struct lstm_slots {
+  int8_t w_in[4];   /* input-to-gate weights [n_cell, n_input]; I optional (CIFG without it) */
+  int8_t w_rec[4];  /* recurrent-to-gate weights [n_cell, n_output], or a diagonal [n_cell] */
+  int8_t w_peep[4]; /* cell-to-gate (peephole) diagonals [n_cell]; [LSTM_C] is -1 */
+  int8_t bias[4];   /* gate biases [n_cell] */
+  int8_t w_proj, b_proj;
+  int8_t state_h, state_c; /* variable tensors: output state [n_batch, n_output], cell state */
+  int8_t ln[4];     /* layer-norm coefficients [n_cell] */
+  int8_t w_aux[4];  /* auxiliary-input-to-gate weights [n_cell, n_aux] (bidirectional) */
+} lstm_slots;
+
+/* What lstm_check found. */
+typedef struct lstm_shape {
+  int32_t mode; /* LSTM_FLOAT, LSTM_HYBRID or LSTM_INTEGER */
+  int32_t n_batch, max_time, n_input, n_aux, n_cell, n_output;
+  uint8_t cifg, peephole, layer_norm, projection, aux, diag[4];
+} lstm_shape;
+
+/* Validates one direction's tensors (types, ranks, shapes, which optional inputs are present, the
+ * state tensors being variables) for `input` [T, B, n_input] (time_major) or [B, T, n_input], and
+ * `aux` (NULL without auxiliary weights). allow_integer: whether an int8 input is accepted. */
+int lstm_check(tflrt_ctx* ctx, const tflrt_node* node, const lstm_slots* sl, const tflrt_tensor* input,
+               const tflrt_tensor* aux, int time_major, int allow_integer, lstm_shape* s);
+
+/* Float and hybrid cell of one direction. */
+typedef struct lstm_cell {
+  lstm_slots sl;
+  lstm_shape s;
+  int32_t activation;
+  float cell_clip, proj_clip;
+  uint8_t time_major, asymmetric;
+  /* hybrid: per weight matrix (index LSTM_W_*), its rows' scales and row sums (persistent) */
+  const float* scales[13];
+  int32_t* row_sums[13];
+  uint8_t row_sums_const;
+  float peep_scale[4];
+  size_t scratch_bytes; /* what lstm_cell_run needs */
+} lstm_cell;
+
+enum { LSTM_W_IN = 0, LSTM_W_AUX = 4, LSTM_W_REC = 8, LSTM_W_PROJ = 12 }; /* + gate */
+
+/* After lstm_check (c->s set, c->sl, options filled): hybrid scales and row sums, scratch size. */
+int lstm_cell_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_cell* c);
+
+/* Runs the whole sequence of one direction. output rows are out_stride floats apart, this
+ * direction writing n_output of them from out_offset; forward = 0 walks time backwards.
+ * scratch: c->scratch_bytes bytes, 64-byte aligned. */
+int lstm_cell_run(tflrt_ctx* ctx, const tflrt_node* node, lstm_cell* c, const float* input, const float* aux,
+                  float* output, int32_t out_stride, int32_t out_offset, int forward, void* scratch);
+
+/* Bytes of a 64-byte aligned block of n elements of `size` bytes appended to *total; returns its
+ * offset, or SIZE_MAX on overflow. */
+size_t lstm_scratch_block(size_t* total, size_t n, size_t size);
+
+/* Integer ("8x8_16") cell of UNIDIRECTIONAL_SEQUENCE_LSTM (lstm_integer.c): int8 input, output and
+ * output state, int16 cell state, gate scales from the node's five intermediate tensors. */
+typedef struct lstm_integer {
+  lstm_slots sl;
+  lstm_shape s;
+  uint8_t time_major;
+  int32_t in_mult[4], in_shift[4], rec_mult[4], rec_shift[4], peep_mult[4], peep_shift[4];
+  int32_t ln_mult[4], ln_shift[4], ln_guard[4];
+  int32_t proj_mult, proj_shift, hid_mult, hid_shift;
+  int32_t hidden_zp, state_zp;
+  int32_t cell_shift;  /* log2 of the cell state's scale */
+  int32_t tanh_bits;   /* integer bits of the cell state, 15 + cell_shift */
+  int16_t cell_clip;
+  int8_t proj_clip;
+  const int32_t* in_bias[4];  /* persistent: gate bias (unless layer norm) + zero-point terms */
+  const int32_t* rec_bias[4];
+  const int32_t* proj_bias;
+  size_t scratch_bytes;
+} lstm_integer;
+
+int lstm_integer_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_integer* q, float cell_clip, float proj_clip);
+int lstm_integer_run(tflrt_ctx* ctx, const tflrt_node* node, const lstm_integer* q, void* scratch);
+
+#endif

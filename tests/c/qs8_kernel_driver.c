@@ -1,0 +1,139 @@
+/* Runs one int8 conv / depthwise / fully-connected kernel call described by a qs8_case, for
+ * tests/test_isa_qs8_emu.py. Built twice:
+ *   - natively as a shared library with the reference kernels (-DQS8_DRIVER_REF), giving the
+ *     expected bytes;
+ *   - freestanding (no libc) with the AVX-512 qs8 kernels, loaded into a CPU emulator that has
+ *     AVX-512 (bochscpu), so the AVX-512 paths are checked on machines without AVX-512.
+ * Both fill the same output rows through two calls ([begin, split) and [split, end)), like two
+ * threads would. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/conv.h"
+#include "kernels/fully_connected.h"
+
+typedef struct {
+  int32_t kind; /* 1 CONV_2D, 2 DEPTHWISE_CONV_2D, 3 FULLY_CONNECTED */
+  int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c, filter_h, filter_w, filter_c;
+  int32_t out_c_per_group, depth_multiplier, stride_h, stride_w, dilation_h, dilation_w, pad_h,
+      pad_w, input_offset, filter_offset, output_offset, q_min, q_max;
+  int32_t begin, split, end;   /* conv rows, or FC batch rows (columns: all) */
+  int32_t in_features, out_features;
+  int32_t pad_;
+  const int8_t* input;
+  const int8_t* filter;
+  const int32_t* bias;
+  const int32_t* mult;
+  const int32_t* shift;
+  const double* scale;
+  int8_t* output;
+  void* work; /* 64-byte aligned, zeroed, large enough for the packed weights */
+} qs8_case;
+
+#ifdef QS8_DRIVER_REF
+#define EXPORT __attribute__((visibility("default")))
+#else
+#define EXPORT
+size_t tflrt_qs8_conv2d_packed_size__avx512vnni(const tflrt_conv_params* p);
+void tflrt_qs8_conv2d_pack__avx512vnni(const tflrt_conv_params* p, const int8_t* filter,
+                                       const int32_t* bias, void* packed);
+void tflrt_qs8_conv2d_packed__avx512vnni(const tflrt_conv_params* p, const int8_t* input,
+                                         const void* packed, int8_t* output, int32_t begin,
+                                         int32_t end);
+size_t tflrt_qs8_dwconv2d_packed_size__avx512(const tflrt_conv_params* p);
+void tflrt_qs8_dwconv2d_pack__avx512(const tflrt_conv_params* p, const int8_t* filter,
+                                     const int32_t* bias, void* packed);
+void tflrt_qs8_dwconv2d_packed__avx512(const tflrt_conv_params* p, const int8_t* input,
+                                       const void* packed, int8_t* output, int32_t begin,
+                                       int32_t end);
+void tflrt_qs8_fc__avx512(const tflrt_fc_params* p, const int8_t* input, const int8_t* weights,
+                          const int32_t* bias, int8_t* output, int32_t r0, int32_t r1, int32_t c0,
+                          int32_t c1);
+
+/* freestanding: the compiler may call these */
+void* memcpy(void* d, const void* s, size_t n) {
+  uint8_t* dd = d;
+  const uint8_t* ss = s;
+  while (n--) *dd++ = *ss++;
+  return d;
+}
+void* memset(void* d, int c, size_t n) {
+  uint8_t* dd = d;
+  while (n--) *dd++ = (uint8_t)c;
+  return d;
+}
+#endif
+
+/* Returns 1 when the SIMD path ran (packed), 0 when these params are not packed (the op would
+ * use the reference kernel), for the emulator build; always 1 for the reference build. */
+EXPORT int64_t qs8_run_case(const qs8_case* c) {
+  if (c->kind == 3) {
+    tflrt_fc_params p = {0};
+    p.batches = c->batches;
+    p.in_features = c->in_features;
+    p.out_features = c->out_features;
+    p.input_offset = c->input_offset;
+    p.filter_offset = c->filter_offset;
+    p.output_offset = c->output_offset;
+    p.q_min = c->q_min;
+    p.q_max = c->q_max;
+    p.out_scale = c->scale;
+#ifdef QS8_DRIVER_REF
+    tflrt_qs8_fc__ref(&p, c->input, c->filter, c->bias, c->output, c->begin, c->split, 0, c->out_features);
+    tflrt_qs8_fc__ref(&p, c->input, c->filter, c->bias, c->output, c->split, c->end, 0, c->out_features);
+#else
+    tflrt_qs8_fc__avx512(&p, c->input, c->filter, c->bias, c->output, c->begin, c->split, 0, c->out_features);
+    tflrt_qs8_fc__avx512(&p, c->input, c->filter, c->bias, c->output, c->split, c->end, 0, c->out_features);
+#endif
+    return 1;
+  }
+  tflrt_conv_params p = {0};
+  p.batches = c->batches;
+  p.in_h = c->in_h;
+  p.in_w = c->in_w;
+  p.in_c = c->in_c;
+  p.out_h = c->out_h;
+  p.out_w = c->out_w;
+  p.out_c = c->out_c;
+  p.filter_h = c->filter_h;
+  p.filter_w = c->filter_w;
+  p.filter_c = c->filter_c;
+  p.out_c_per_group = c->out_c_per_group;
+  p.depth_multiplier = c->depth_multiplier;
+  p.stride_h = c->stride_h;
+  p.stride_w = c->stride_w;
+  p.dilation_h = c->dilation_h;
+  p.dilation_w = c->dilation_w;
+  p.pad_h = c->pad_h;
+  p.pad_w = c->pad_w;
+  p.input_offset = c->input_offset;
+  p.filter_offset = c->filter_offset;
+  p.output_offset = c->output_offset;
+  p.q_min = c->q_min;
+  p.q_max = c->q_max;
+  p.out_mult = c->mult;
+  p.out_shift = c->shift;
+#ifdef QS8_DRIVER_REF
+  if (c->kind == 1) {
+    tflrt_qs8_conv2d__ref(&p, c->input, c->filter, c->bias, c->output, c->begin, c->split);
+    tflrt_qs8_conv2d__ref(&p, c->input, c->filter, c->bias, c->output, c->split, c->end);
+  } else {
+    tflrt_qs8_dwconv2d__ref(&p, c->input, c->filter, c->bias, c->output, c->begin, c->split);
+    tflrt_qs8_dwconv2d__ref(&p, c->input, c->filter, c->bias, c->output, c->split, c->end);
+  }
+  return 1;
+#else
+  if (c->kind == 1) {
+    if (tflrt_qs8_conv2d_packed_size__avx512vnni(&p) == 0) return 0;
+    tflrt_qs8_conv2d_pack__avx512vnni(&p, c->filter, c->bias, c->work);
+    tflrt_qs8_conv2d_packed__avx512vnni(&p, c->input, c->work, c->output, c->begin, c->split);
+    tflrt_qs8_conv2d_packed__avx512vnni(&p, c->input, c->work, c->output, c->split, c->end);
+  } else {
+    if (tflrt_qs8_dwconv2d_packed_size__avx512(&p) == 0) return 0;
+    tflrt_qs8_dwconv2d_pack__avx512(&p, c->filter, c->bias, c->work);
+    tflrt_qs8_dwconv2d_packed__avx512(&p, c->input, c->work, c->output, c->begin, c->split);
+    tflrt_qs8_dwconv2d_packed__avx512(&p, c->input, c->work, c->output, c->split, c->end);
+  }
+  return 1;
+#endif
+}
