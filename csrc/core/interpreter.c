@@ -191,6 +191,7 @@ static int init_nodes(tflrt_interp* it, tflrt_subgraph* sg) {
     if (op->parse) {
       ctx.node = n;
       int r = op->parse(&ctx, n);
+      if (r == TFLRT_ERR_RUNTIME) r = TFLRT_ERR_MODEL; /* parse reads only the model's options */
       if (r != TFLRT_OK) {
         if (it->err[0] == 0) tflrt_interp_fail(it, r, "Node %d (%s): invalid options", (int)i, n->op_name);
         return r;

@@ -153,6 +153,7 @@ extern const tflrt_op tflrt_op_sparse_to_dense;
 extern const tflrt_op tflrt_op_dynamic_update_slice;
 extern const tflrt_op tflrt_op_fake_quant;
 extern const tflrt_op tflrt_op_hashtable_lookup;
+extern const tflrt_op tflrt_op_dilate;
 
 static const tflrt_op* const builtin_ops[] = {
     &tflrt_op_conv_2d,
@@ -303,6 +304,7 @@ static const tflrt_op* const builtin_ops[] = {
     &tflrt_op_dynamic_update_slice,
     &tflrt_op_fake_quant,
     &tflrt_op_hashtable_lookup,
+    &tflrt_op_dilate,
 };
 
 #define N_BUILTIN ((int)(sizeof(builtin_ops) / sizeof(builtin_ops[0])))

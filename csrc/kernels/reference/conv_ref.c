@@ -256,7 +256,7 @@ void tflrt_f32_to_qd8_asym__ref(const float* x, size_t n, int8_t* q, float* scal
   const double err_max = fabs(qmax) + fabs((double)rmax / s);
   const double zp_real = err_min < err_max ? zp_from_min : zp_from_max;
   int32_t zp;
-  if (zp_real <= qmin) zp = -128;
+  if (!(zp_real > qmin)) zp = -128; /* also NaN: an input with inf gives inf / inf */
   else if (zp_real >= qmax) zp = 127;
   else zp = (int32_t)round(zp_real);
   *scale = (float)s;

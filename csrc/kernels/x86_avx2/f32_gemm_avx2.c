@@ -24,6 +24,22 @@
 #define UK_WSTRIDE 16
 #include "../simd_tmpl/f32_gemm_ukernels.c.inc"
 
+#define UK_NAME tflrt_f32_dconv_6x16__avx2
+#define UK_KIND UK_DCONV
+#define UK_ROWS XROWS6
+#define UK_MR 6
+#define UK_NV 2
+#define UK_WSTRIDE 16
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
+#define UK_NAME tflrt_f32_dconv_6x8__avx2
+#define UK_KIND UK_DCONV
+#define UK_ROWS XROWS6
+#define UK_MR 6
+#define UK_NV 1
+#define UK_WSTRIDE 16
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
 #define UK_NAME tflrt_f32_gemm_6x16__avx2
 #define UK_KIND UK_GEMM
 #define UK_ROWS XROWS6
@@ -56,6 +72,8 @@
 #define IGEMM_NR 16
 #define IGEMM_FULL tflrt_f32_igemm_6x16__avx2
 #define IGEMM_HALF tflrt_f32_igemm_6x8__avx2
+#define DCONV_FULL tflrt_f32_dconv_6x16__avx2
+#define DCONV_HALF tflrt_f32_dconv_6x8__avx2
 #define GEMM_MR 6
 #define GEMM_NR 16
 #define GEMM_FULL tflrt_f32_gemm_6x16__avx2

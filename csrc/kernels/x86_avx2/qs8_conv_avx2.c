@@ -1,5 +1,6 @@
 /* int8 CONV_2D over packed weights for AVX2 (one group; any filter size, stride, dilation and
- * padding): an im2col panel of 6 output pixels in int16 times a 16-channel weight panel, with
+ * padding): an im2col panel of 6 output pixels in int16 (row-major: filling it is a widening
+ * copy, the tile broadcasts from 6 row streams) times a 16-channel weight panel, with
  * _mm256_madd_epi16 (tile 6x16c2: 6 pixels, 2 vectors of 8 channels, 2 products per lane).
  *
  * Exactness. The panel holds x + input_offset (in [-255, 255]) as int16, and 0 for taps
@@ -187,18 +188,18 @@ static void im2col_row(const tflrt_conv_params* p, const conv_pack* h, const int
   for (; k < k0 + n; k++) dst[k - k0] = 0; /* K' padding */
 }
 
-/* Panel of the pixels [q, q + mr) starting at coordinates *at (advanced past them). */
+/* Panel of the pixels [q, q + mr) starting at coordinates *at (advanced past them): MR rows
+ * of kc values, row m at panel + m * kc; rows past mr repeat the last pixel. */
 static void fill_panel(const tflrt_conv_params* p, const conv_pack* h, const int8_t* input,
                        int64_t q, pix* at, int32_t mr, int32_t k0, int32_t kc, int16_t* panel) {
-  int16_t row[KC];
   for (int32_t m = 0; m < MR; m++) {
-    if (m < mr) { /* else: keep the last row */
+    int16_t* row = panel + (size_t)m * (size_t)kc;
+    if (m < mr) {
       im2col_row(p, h, input, q + m, at, k0, kc, row);
       pix_next(p, at);
+    } else {
+      memcpy(row, row - kc, (size_t)kc * sizeof(int16_t));
     }
-    uint32_t* d = (uint32_t*)(void*)panel + m;
-    const uint32_t* s = (const uint32_t*)(const void*)row;
-    for (int32_t i = 0; i < kc / 2; i++) d[(size_t)i * MR] = s[i];
   }
 }
 
@@ -222,18 +223,20 @@ static inline __attribute__((always_inline)) void tile_c2(
       acc[m][v] = _mm256_loadu_si256((const __m256i*)(const void*)(init ? init + m * NRB + v * 8
                                                                         : t->bias + c0 + v * 8));
   }
+  /* row m of the panel: n2 dwords (pairs of int16) at a + m * n2 */
   const int32_t* a = (const int32_t*)(const void*)panel;
+  const size_t rs = (size_t)n2;
   for (int32_t i = 0; i < n2; i++) {
     __m256i wv[2];
 #pragma GCC unroll 2
     for (int v = 0; v < NV; v++) wv[v] = _mm256_loadu_si256((const __m256i*)(const void*)(w + v * 16));
 #pragma GCC unroll 6
     for (int m = 0; m < MR; m++) {
-      const __m256i x = _mm256_set1_epi32(a[m]);
+      const __m256i x = _mm256_set1_epi32(a[(size_t)m * rs]);
 #pragma GCC unroll 2
       for (int v = 0; v < NV; v++) acc[m][v] = _mm256_add_epi32(acc[m][v], _mm256_madd_epi16(x, wv[v]));
     }
-    a += MR;
+    a += 1;
     w += NV * 16;
   }
   if (tbuf) {

@@ -116,11 +116,11 @@ static inline __m256i load16(const int8_t* ptr, int32_t left) {
   return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(const void*)tmp));
 }
 
-static inline void dw_store(const dw_ctx* c, int32_t c0, __m256i lo, __m256i hi, int8_t* dst,
-                            int32_t left) {
-  const qs8_rq8 qlo = qs8_rq8_load(&c->rq, c0), qhi = qs8_rq8_load(&c->rq, c0 + 8);
-  const __m256i vlo = qs8_requant8(lo, &qlo, c->out_off, c->qmin, c->qmax);
-  const __m256i vhi = qs8_requant8(hi, &qhi, c->out_off, c->qmin, c->qmax);
+static inline __attribute__((always_inline)) void dw_store(const dw_ctx* c, const qs8_rq8* qlo,
+                                                            const qs8_rq8* qhi, __m256i lo, __m256i hi,
+                                                            int8_t* dst, int32_t left) {
+  const __m256i vlo = qs8_requant8(lo, qlo, c->out_off, c->qmin, c->qmax);
+  const __m256i vhi = qs8_requant8(hi, qhi, c->out_off, c->qmin, c->qmax);
   const __m256i w = _mm256_packs_epi32(vlo, vhi); /* natural channel order, int16 */
   const __m128i bytes = _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
   if (left >= 16) {
@@ -201,6 +201,7 @@ static inline __attribute__((always_inline)) void dw_rows(const int TAPS, const 
       const int16_t* wb = weights + (size_t)blk * (size_t)pairs * 32;
       const __m256i blo = _mm256_loadu_si256((const __m256i*)(const void*)(c.bias + c0));
       const __m256i bhi = _mm256_loadu_si256((const __m256i*)(const void*)(c.bias + c0 + 8));
+      const qs8_rq8 qlo = qs8_rq8_load(&c.rq, c0), qhi = qs8_rq8_load(&c.rq, c0 + 8);
       const int8_t* ptr[MAX_TAPS + 1];
       ptr[taps] = zrow + c0; /* an odd last tap pairs with zero weights */
       __m256i lo, hi;
@@ -213,7 +214,7 @@ static inline __attribute__((always_inline)) void dw_rows(const int TAPS, const 
 #pragma GCC unroll 16
           for (int32_t t = 0; t < taps; t++) ptr[t] = tb[t] + off;
           dw_pixel(TAPS, 1, taps, ptr, wb, blo, bhi, 16, &lo, &hi);
-          dw_store(&c, c0, lo, hi, out_row + (size_t)ox * C + (size_t)c0, 16);
+          dw_store(&c, &qlo, &qhi, lo, hi, out_row + (size_t)ox * C + (size_t)c0, 16);
         }
       }
       for (int32_t ox = 0; ox < p->out_w; ox++) {
@@ -229,7 +230,7 @@ static inline __attribute__((always_inline)) void dw_rows(const int TAPS, const 
         }
         if (left >= CB) dw_pixel(TAPS, 1, taps, ptr, wb, blo, bhi, 16, &lo, &hi);
         else dw_pixel(0, 0, taps, ptr, wb, blo, bhi, left, &lo, &hi);
-        dw_store(&c, c0, lo, hi, out_row + (size_t)ox * C + (size_t)c0, left);
+        dw_store(&c, &qlo, &qhi, lo, hi, out_row + (size_t)ox * C + (size_t)c0, left);
       }
     }
   }

@@ -24,6 +24,22 @@
 #define UK_WSTRIDE 32
 #include "../simd_tmpl/f32_gemm_ukernels.c.inc"
 
+#define UK_NAME tflrt_f32_dconv_8x32__avx512
+#define UK_KIND UK_DCONV
+#define UK_ROWS XROWS8
+#define UK_MR 8
+#define UK_NV 2
+#define UK_WSTRIDE 32
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
+#define UK_NAME tflrt_f32_dconv_8x16__avx512
+#define UK_KIND UK_DCONV
+#define UK_ROWS XROWS8
+#define UK_MR 8
+#define UK_NV 1
+#define UK_WSTRIDE 32
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
 #define UK_NAME tflrt_f32_gemm_8x32__avx512
 #define UK_KIND UK_GEMM
 #define UK_ROWS XROWS8
@@ -56,6 +72,8 @@
 #define IGEMM_NR 32
 #define IGEMM_FULL tflrt_f32_igemm_8x32__avx512
 #define IGEMM_HALF tflrt_f32_igemm_8x16__avx512
+#define DCONV_FULL tflrt_f32_dconv_8x32__avx512
+#define DCONV_HALF tflrt_f32_dconv_8x16__avx512
 #define GEMM_MR 8
 #define GEMM_NR 32
 #define GEMM_FULL tflrt_f32_gemm_8x32__avx512

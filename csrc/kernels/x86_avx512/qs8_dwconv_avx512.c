@@ -145,10 +145,11 @@ static inline __attribute__((always_inline)) void dw_pixel(const int TAPS, const
   *hi = ahi;
 }
 
-static inline void dw_store(const dw_ctx* c, int32_t c0, __m512i lo, __m512i hi, int8_t* dst, __mmask32 m) {
-  const qs8_rq16 qlo = qs8_rq16_load(&c->rq, c0), qhi = qs8_rq16_load(&c->rq, c0 + 16);
-  __m512i vlo = _mm512_add_epi32(qs8_mbqm16(lo, &qlo), c->out_off);
-  __m512i vhi = _mm512_add_epi32(qs8_mbqm16(hi, &qhi), c->out_off);
+static inline __attribute__((always_inline)) void dw_store(const dw_ctx* c, const qs8_rq16* qlo,
+                                                            const qs8_rq16* qhi, __m512i lo, __m512i hi,
+                                                            int8_t* dst, __mmask32 m) {
+  __m512i vlo = _mm512_add_epi32(qs8_mbqm16(lo, qlo), c->out_off);
+  __m512i vhi = _mm512_add_epi32(qs8_mbqm16(hi, qhi), c->out_off);
   vlo = _mm512_min_epi32(_mm512_max_epi32(vlo, c->qmin), c->qmax);
   vhi = _mm512_min_epi32(_mm512_max_epi32(vhi, c->qmin), c->qmax);
   _mm256_mask_storeu_epi8(dst, m, _mm512_cvtepi16_epi8(_mm512_packs_epi32(vlo, vhi)));
@@ -206,6 +207,7 @@ static inline __attribute__((always_inline)) void dw_rows(const int TAPS, const 
       const __mmask32 m = left >= CB ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << left) - 1u);
       const int16_t* wb = weights + (size_t)blk * (size_t)pairs * 64;
       const __m512i blo = _mm512_loadu_si512(c.bias + c0), bhi = _mm512_loadu_si512(c.bias + c0 + 16);
+      const qs8_rq16 qlo = qs8_rq16_load(&c.rq, c0), qhi = qs8_rq16_load(&c.rq, c0 + 16);
       __m512i wlo[(MAX_TAPS + 1) / 2], whi[(MAX_TAPS + 1) / 2];
       if (TAPS) {
 #pragma GCC unroll 32
@@ -247,7 +249,7 @@ static inline __attribute__((always_inline)) void dw_rows(const int TAPS, const 
                                                         _mm512_loadu_si512(wb + i * 64 + 32)));
           }
         }
-        dw_store(&c, c0, lo, hi, out_row + (size_t)ox * C + (size_t)c0, m);
+        dw_store(&c, &qlo, &qhi, lo, hi, out_row + (size_t)ox * C + (size_t)c0, m);
       }
     }
   }
