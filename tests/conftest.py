@@ -21,6 +21,18 @@ for p in (REPO_DIR, TESTS_DIR):
     if p not in sys.path:
         sys.path.insert(0, p)
 
+# TFLITE_RT_PKG_DIR: a folder holding a built tflite_rt package (the private copy printed by
+# tests/dev_build.sh, the sanitized build of tests/run_sanitized.sh) to test instead of the
+# repo's tflite_rt/. It goes first on sys.path (subprocesses see it through PYTHONPATH).
+_PKG_DIR = os.environ.get("TFLITE_RT_PKG_DIR")
+if _PKG_DIR:
+    if _PKG_DIR in sys.path:
+        sys.path.remove(_PKG_DIR)
+    sys.path.insert(0, _PKG_DIR)
+    import tflite_rt  # noqa: E402 - now, so that pytest putting the rootdir first later changes nothing
+    if not os.path.abspath(tflite_rt.__file__).startswith(os.path.abspath(_PKG_DIR) + os.sep):
+        raise RuntimeError(f"TFLITE_RT_PKG_DIR={_PKG_DIR}, but tflite_rt was imported from {tflite_rt.__file__}")
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: long parameter sweeps (run with -m slow)")
@@ -29,6 +41,9 @@ def pytest_configure(config):
 def pytest_report_header(config):
     from tests import oracle
     lines = [f"interpreter under test: {oracle.impl_name()}"]
+    if _PKG_DIR:
+        import tflite_rt
+        lines.append(f"tflite_rt package: {os.path.dirname(tflite_rt.__file__)} (TFLITE_RT_PKG_DIR)")
     if oracle.have_litert():
         import importlib.metadata as md
         try:

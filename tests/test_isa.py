@@ -17,7 +17,9 @@ blocks of 4 vectors. An ISA the CPU lacks is skipped with the reason.
 The corpus fp32 models (../shared/models, when present) run under every ISA against their
 goldens. On a CPU without AVX-512, test_templates_16_lanes still checks the AVX-512 tiling
 logic: it compiles the shared kernel templates with 16-lane vectors emulated on AVX2 and runs
-them, with guard pages after every buffer, against the reference kernels (needs gcc).
+them, with guard pages after every buffer, against the reference kernels (needs gcc). With
+qemu-user installed, test_default_isa_under_qemu runs models on emulated Haswell (AVX2, no
+AVX-512) and Nehalem (no AVX) CPUs with the default ISA selection.
 No timings here: see bench/ and `tflite-rt bench`.
 """
 import contextlib
@@ -45,6 +47,13 @@ SHARED = os.path.normpath(os.path.join(REPO, "..", "shared"))
 X86 = platform.machine().lower() in ("x86_64", "amd64")
 ISAS = ["ref", "avx2", "avx512"] if X86 else ["ref"]
 ISA_CAP = {"ref": 0, "avx2": 1, "avx512": 2}
+
+
+@pytest.fixture(autouse=True)
+def fast_f32(monkeypatch):
+    """The float32 SIMD kernels are opt-in (csrc/kernels/isa_plugs.h): turn them on here, so
+    these tests exercise them; subprocesses inherit the variable."""
+    monkeypatch.setenv("TFLITE_RT_FAST_F32", "1")
 
 
 # ---- running one model under one ISA ---------------------------------------------------------
@@ -260,6 +269,23 @@ def test_conv2d_threads(isa, threads):
     check_isa(isa, data, inputs, num_threads=threads)
 
 
+@pytest.mark.parametrize("isa", ISAS)
+def test_results_do_not_depend_on_threads(isa):
+    """Each output element is summed in the same order whatever the row/column ranges the
+    thread pool gives a kernel: outputs are bit-identical for 1, 2 and 3 threads."""
+    need(isa)
+    rng = rng_for("threads-exact")
+    models = [conv_model(rng, 2, 9, 7, 6, 37, 3, 3, (1, 1), (1, 1), "SAME", "RELU6"),
+              conv_model(rng, 1, 11, 5, 16, 24, 1, 1, (1, 1), (1, 1), "VALID", "NONE"),
+              dw_model(rng, 2, 9, 13, 37, 1, 3, 3, (2, 1), (1, 1), "SAME", "NONE"),
+              fc_model(rng, 13, 40, 33), fc_model(rng, 2, 40, 200), fc_model(rng, 7, 3000, 20)]
+    for data, inputs in models:
+        outs = [run(data, inputs, isa, num_threads=t) for t in (1, 2, 3)]
+        for other in outs[1:]:
+            for a, b in zip(outs[0], other):
+                np.testing.assert_array_equal(a, b)
+
+
 # ---- DEPTHWISE_CONV_2D -----------------------------------------------------------------------
 
 # (batch, h, w, cin, mult, kh, kw, stride, dilation, padding, act, bias)
@@ -291,6 +317,35 @@ def test_depthwise_conv2d(isa, case):
 def test_depthwise_conv2d_threads(isa):
     data, inputs = dw_model(rng_for("dw-mt"), 2, 9, 7, 37, 1, 3, 3, (1, 1), (1, 1), "SAME", "NONE")
     check_isa(isa, data, inputs, num_threads=2)
+
+
+# ---- TRANSPOSE_CONV ------------------------------------------------------------------------------
+
+# (h, w, cin, cout, kh, kw, stride, padding, bias)
+TCONV_CASES = [(4, 4, 8, 16, 2, 2, (2, 2), "VALID", True), (32, 32, 64, 32, 2, 2, (2, 2), "SAME", True),
+               (3, 5, 7, 9, 3, 3, (2, 2), "SAME", False), (5, 4, 3, 17, 3, 3, (1, 1), "SAME", True),
+               (4, 6, 16, 33, 4, 4, (2, 2), "SAME", True), (3, 3, 5, 6, 3, 2, (3, 2), "VALID", True),
+               (2, 7, 12, 8, 1, 1, (2, 3), "VALID", True), (6, 6, 9, 40, 5, 5, (3, 3), "SAME", False)]
+
+
+@pytest.mark.parametrize("case", TCONV_CASES, ids=lambda c: "{}x{}x{}_o{}_k{}x{}_s{}_{}".format(
+    c[0], c[1], c[2], c[3], c[4], c[5], "".join(map(str, c[6])), c[7]))
+@pytest.mark.parametrize("isa", ISAS)
+def test_transpose_conv(isa, case):
+    h, w, cin, cout, kh, kw, stride, padding, with_bias = case
+    rng = rng_for("tconv", case)
+    oh = h * stride[0] if padding == "SAME" else (h - 1) * stride[0] + kh
+    ow = w * stride[1] if padding == "SAME" else (w - 1) * stride[1] + kw
+    b = ModelBuilder()
+    shape = b.const("shape", np.array([2, oh, ow, cout], np.int32))
+    f = b.const("f", rng.standard_normal((cout, kh, kw, cin)).astype(np.float32))
+    x = b.input("x", [2, h, w, cin], np.float32)
+    ins = [shape, f, x] + ([b.const("b", rng.standard_normal(cout).astype(np.float32))] if with_bias else [])
+    y = b.tensor("y", [2, oh, ow, cout], np.float32)
+    b.op("TRANSPOSE_CONV", ins, [y], {"padding": padding, "stride_h": stride[0], "stride_w": stride[1]},
+         version=3 if with_bias else 1)
+    b.output(y)
+    check_isa(isa, b.build(), [rng.standard_normal((2, h, w, cin)).astype(np.float32)])
 
 
 # ---- FULLY_CONNECTED ---------------------------------------------------------------------------
@@ -567,6 +622,10 @@ static inline void v_st_part(float* p, vf v, size_t n) { float t[16]; v_st(t, v)
 static inline float v_hsum(vf v) { float t[16]; v_st(t, v); float s = 0; for (int i = 0; i < 16; i++) s += t[i]; return s; }typedef unsigned int v_fpstate;
 static inline v_fpstate v_fp_enter(void) { const unsigned int c = _mm_getcsr(); _mm_setcsr(c | 0x8040u); return c; }
 static inline void v_fp_leave(v_fpstate c) { _mm_setcsr(c); }
+static inline vf v_gather(const float* base, const int32_t* idx) E2(_mm256_i32gather_ps(base, _mm256_loadu_si256((const __m256i*)idx), 4), _mm256_i32gather_ps(base, _mm256_loadu_si256((const __m256i*)(idx + 8)), 4))
+static inline void v_transpose(vf* r) { float t[256], u[256]; for (int i = 0; i < 16; i++) v_st(t + 16 * i, r[i]);
+  for (int i = 0; i < 16; i++) for (int j = 0; j < 16; j++) u[16 * j + i] = t[16 * i + j];
+  for (int i = 0; i < 16; i++) r[i] = v_ld(u + 16 * i); }
 """
 
 HARNESS_C = r"""
@@ -659,6 +718,30 @@ static void conv(const tflrt_kernels* K, int dw) {
   }
 }
 
+static void tconv(const tflrt_kernels* K, const tflrt_kernels* R) {
+  for (int it = 0; it < 300; it++) {
+    tflrt_conv_params p; memset(&p, 0, sizeof p);
+    p.batches = ri(1, 2); p.in_h = ri(1, 7); p.in_w = ri(1, 9); p.in_c = ri(1, 40); p.out_c = ri(1, 40);
+    p.filter_h = ri(1, 4); p.filter_w = ri(1, 4); p.stride_h = ri(1, 3); p.stride_w = ri(1, 3);
+    p.dilation_h = p.dilation_w = 1; p.filter_c = p.in_c;
+    p.out_h = (p.in_h - 1) * p.stride_h + p.filter_h - ri(0, p.filter_h - 1);
+    p.out_w = (p.in_w - 1) * p.stride_w + p.filter_w - ri(0, p.filter_w - 1);
+    p.pad_h = ((p.in_h - 1) * p.stride_h + p.filter_h - p.out_h) / 2;
+    p.pad_w = ((p.in_w - 1) * p.stride_w + p.filter_w - p.out_w) / 2;
+    p.f32_min = -FLT_MAX; p.f32_max = FLT_MAX;
+    if (rnd() % 3 == 0) { p.f32_min = 0; p.f32_max = 6; }
+    const size_t ni = (size_t)p.batches * p.in_h * p.in_w * p.in_c, no = (size_t)p.batches * p.out_h * p.out_w * p.out_c;
+    const size_t nf = (size_t)p.out_c * p.filter_h * p.filter_w * p.in_c;
+    float *in = grand(ni), *f = grand(nf), *bias = rnd() % 3 ? grand(p.out_c) : NULL, *ref = galloc(no), *got = galloc(no);
+    const int rows = p.batches * p.out_h, split = ri(0, rows);
+    R->tconv.f32_tconv(&p, in, f, bias, ref, 0, rows);
+    K->tconv.f32_tconv(&p, in, f, bias, got, 0, split);
+    K->tconv.f32_tconv(&p, in, f, bias, got, split, rows);
+    compare("tconv", got, ref, no, 0);
+    gfree(in, ni); gfree(f, nf); if (bias) gfree(bias, p.out_c); gfree(ref, no); gfree(got, no);
+  }
+}
+
 static void fc(const tflrt_kernels* K) {
   for (int it = 0; it < 400; it++) {
     tflrt_fc_params p; memset(&p, 0, sizeof p);
@@ -717,7 +800,11 @@ static void pool_reduce(const tflrt_kernels* K, const tflrt_kernels* R) {
     p.n_outer = 2; p.outer_size[0] = B; p.outer_stride[0] = (int64_t)H * W * C; p.outer_size[1] = C; p.outer_stride[1] = 1;
     p.n_inner = 2; p.inner_size[0] = H; p.inner_stride[0] = (int64_t)W * C; p.inner_size[1] = W; p.inner_stride[1] = C;
     p.inner_count = (int64_t)H * W; p.init_from_first = rnd() % 2;
-    const size_t ni = (size_t)B * H * W * C, no = (size_t)B * C;
+    if (rnd() % 2) { /* reduce the last two axes: [B, H] kept, [W, C] reduced (gathers) */
+      p.outer_size[0] = B; p.outer_stride[0] = (int64_t)H * W * C; p.outer_size[1] = H; p.outer_stride[1] = (int64_t)W * C;
+      p.inner_size[0] = W; p.inner_stride[0] = C; p.inner_size[1] = C; p.inner_stride[1] = 1; p.inner_count = (int64_t)W * C;
+    }
+    const size_t ni = (size_t)B * H * W * C, no = (size_t)B * p.outer_size[1];
     float *in = grand(ni), *ref = galloc(no), *got = galloc(no);
     const int split = ri(0, (int)no);
     R->reduce.f32_reduce(&p, in, ref, 0, (int)no);
@@ -775,10 +862,10 @@ int main(void) {
   memset(&R, 0, sizeof R);
   tflrt_conv_kernels_ref(&R.conv); tflrt_fc_kernels_ref(&R.fc); tflrt_matmul_kernels_ref(&R.matmul);
   tflrt_pool_kernels_ref(&R.pool); tflrt_reduce_kernels_ref(&R.reduce); tflrt_binary_kernels_ref(&R.binary);
-  tflrt_unary_kernels_ref(&R.unary); tflrt_softmax_kernels_ref(&R.softmax);
+  tflrt_unary_kernels_ref(&R.unary); tflrt_softmax_kernels_ref(&R.softmax); tflrt_tconv_kernels_ref(&R.tconv);
   K = R;
   PLUG(&K);
-  conv(&K, 0); conv(&K, 1); fc(&K); bmm(&K, &R); pool_reduce(&K, &R); elementwise(&K, &R); softmax(&K, &R);
+  conv(&K, 0); conv(&K, 1); fc(&K); bmm(&K, &R); pool_reduce(&K, &R); elementwise(&K, &R); softmax(&K, &R); tconv(&K, &R);
   printf("%d checks, %d failures\n", checks, fails);
   return fails != 0;
 }
@@ -859,14 +946,15 @@ def test_templates_16_lanes(isa, tmp_path):
     assert "0 failures" in r.stdout
 
 
-# ---- the AVX2 path on a CPU without AVX-512 ----------------------------------------------------
+# ---- the default ISA on emulated CPUs ---------------------------------------------------------
 
-@pytest.mark.slow
-def test_avx2_under_qemu_haswell():
-    """With AVX-512 hidden (qemu-x86_64 -cpu Haswell), the default table is AVX2 and its
-    results match the goldens: no AVX-512 instruction leaks into the AVX2 path."""
+@pytest.mark.parametrize("cpu,isa", [("Haswell", "avx2"), ("Nehalem", "ref")])
+def test_default_isa_under_qemu(cpu, isa):
+    """On an emulated CPU (qemu-x86_64 -cpu Haswell: AVX2 without AVX-512; Nehalem: no AVX),
+    the default table is the best ISA that CPU has and its results match the goldens: no
+    AVX-512 instruction leaks into the AVX2 path, no AVX one into the baseline."""
     qemu = shutil.which("qemu-x86_64")
-    if not X86 or qemu is None:
+    if not X86 or sys.platform != "linux" or qemu is None:
         pytest.skip("qemu-x86_64 not installed (apt-get install qemu-user)")
     names = [n for n in ["mobilenet_v1_025__fp32", "mnist__fp32"] if n in corpus_fp32()]
     if not names:
@@ -878,7 +966,7 @@ def test_avx2_under_qemu_haswell():
         import tflite_rt
         for name in {names!r}:
             it = tflite_rt.Interpreter(model_path=os.path.join({SHARED!r}, "models", name + ".tflite"))
-            assert it.kernel_isa == "avx2", it.kernel_isa
+            assert it.kernel_isa == {isa!r}, it.kernel_isa
             g = np.load(os.path.join({SHARED!r}, "golden", name + ".npz"))
             it.allocate_tensors()
             it.set_tensor(it.get_input_details()[0]["index"], g["in0"])
@@ -889,6 +977,9 @@ def test_avx2_under_qemu_haswell():
             assert d <= 1e-6 + 1e-4 * float(np.max(np.abs(ref))), (name, d)
         print("ok")
     """)
-    r = subprocess.run([qemu, "-cpu", "Haswell", sys.executable, "-c", script], capture_output=True, text=True,
+    import tflite_rt
+    pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(tflite_rt.__file__)))
+    script = script.replace(repr(REPO), repr(pkg_root), 1)  # the package under test, wherever it is
+    r = subprocess.run([qemu, "-cpu", cpu, sys.executable, "-c", script], capture_output=True, text=True,
                        timeout=1200)
     assert r.returncode == 0 and "ok" in r.stdout, r.stdout[-2000:] + r.stderr[-3000:]

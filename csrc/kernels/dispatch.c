@@ -90,12 +90,14 @@ void tflrt_kernels_init(tflrt_kernels* k, int cap) {
    * k->isa names the last plug that ran, so it reports what actually runs. */
   k->isa = TFLRT_ISA_REF;
 #if defined(__x86_64__) || defined(_M_X64)
+  const char* fast = getenv("TFLITE_RT_FAST_F32");
+  const int fast_f32 = fast != NULL && strcmp(fast, "1") == 0;
   if (isa >= TFLRT_ISA_AVX2 && isa <= TFLRT_ISA_AVX512) {
-    tflrt_kernels_plug_avx2(k);
+    tflrt_kernels_plug_avx2(k, fast_f32);
     k->isa = TFLRT_ISA_AVX2;
   }
   if (isa >= TFLRT_ISA_AVX512 && isa <= TFLRT_ISA_AVX512) {
-    tflrt_kernels_plug_avx512(k);
+    tflrt_kernels_plug_avx512(k, fast_f32);
     k->isa = TFLRT_ISA_AVX512;
   }
 #endif

@@ -17,11 +17,16 @@
 
 #include "kernels.h"
 
+/* fast_f32: also plug the float32 kernels. They stay within the FLOAT32 tolerance of the
+ * reference op by op, but sum in another order; dynamic-range (hybrid) models re-quantize float
+ * activations, which turns those last-bit differences into larger output differences than
+ * LiteRT's own kernels show. Until the float kernels keep the reference's rounding, they are
+ * opt-in: TFLITE_RT_FAST_F32=1 (dispatch.c). Integer kernels are bit-exact and always plugged. */
 #if defined(__x86_64__) || defined(_M_X64)
 /* x86_avx2/: AVX2 + FMA (+F16C). */
-void tflrt_kernels_plug_avx2(tflrt_kernels* k);
+void tflrt_kernels_plug_avx2(tflrt_kernels* k, int fast_f32);
 /* x86_avx512/: AVX-512 F/BW/DQ/VL (+FMA, F16C); runs after the AVX2 plug. */
-void tflrt_kernels_plug_avx512(tflrt_kernels* k);
+void tflrt_kernels_plug_avx512(tflrt_kernels* k, int fast_f32);
 #endif
 
 #endif

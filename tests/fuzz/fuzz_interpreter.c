@@ -138,6 +138,11 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   tflrt_options_init(&o);
   o.arena_limit = TFLRT_FUZZ_ARENA_LIMIT;
   const uint64_t seed = fnv1a(data, size) | 1;
+  /* kernels: reference, AVX2 or the best this machine has (ISA caps above it are ignored);
+   * now and then a thread pool, so the ops' range splitting runs too */
+  static const int32_t caps[4] = {0 /* ref */, 1 /* avx2 */, -1, -1};
+  o.isa_cap = caps[(seed >> 8) & 3];
+  o.num_threads = ((seed >> 10) & 7) == 0 ? 2 : 1;
   tflrt_interp* it = NULL;
   err[0] = 0;
   r = tflrt_interp_create(m, &o, &it, err, sizeof err);

@@ -742,6 +742,14 @@ def m_variable(mu, b, rng):
 
 
 def m_signature(mu, b, rng):
+    if rng.random() < 0.4 and len(b.subgraphs) > 1:
+        # a signature that runs a control-flow body directly
+        k = rng.randrange(1, len(b.subgraphs))
+        sg = b.subgraphs[k]
+        ins = {f"in{j}": t for j, t in enumerate(sg.inputs)}
+        outs = {f"out{j}": t for j, t in enumerate(sg.outputs)}
+        b.signatures = list(b.signatures or []) + [(f"sub{k}", ins, outs, k)]
+        return f"signature for subgraph {k}"
     sigs = b.signatures
     if not sigs:
         b.signatures = [("s", {"x": rng.choice([0, -1, 1 << 20])}, {"y": 0}, rng.choice([0, 1, 5, (1 << 32) - 1]))]
@@ -871,8 +879,17 @@ def run_model(data, seed, arena_limit, watchdog=None):
     from tflite_rt.interpreter import Interpreter
     rng = np.random.default_rng(seed)
     stage = "load"
+    # kernels: the best ISA of this machine most of the time, sometimes a cap (the env is read
+    # when an interpreter is created) or the reference resolver; sometimes a thread pool
+    isa = str(rng.choice(["best", "best", "avx2", "ref"]))
+    os.environ["TFLITE_RT_ISA"] = isa
+    kw = {}
+    if rng.random() < 0.15:
+        kw["experimental_op_resolver_type"] = 2  # BUILTIN_REF
+    if rng.random() < 0.25:
+        kw["num_threads"] = 2
     try:
-        it = Interpreter(model_content=data, arena_limit=arena_limit)
+        it = Interpreter(model_content=data, arena_limit=arena_limit, **kw)
         stage = "details"
         ins = it.get_input_details()
         it.get_output_details()
@@ -907,6 +924,34 @@ def run_model(data, seed, arena_limit, watchdog=None):
         stage = "get_tensor"
         for d in it.get_output_details():
             it.get_tensor(d["index"])
+        if rng.random() < 0.3:
+            # every tensor of every subgraph: a stale pointer or a wrong byte count shows here
+            stage = "read_all"
+            for sg in range(it.num_subgraphs()):
+                for t in range(it._native.num_tensors(sg)):
+                    try:
+                        it.get_tensor(t, sg)
+                    except ValueError:
+                        pass
+            it.memory_info()
+            it.memory_plan()
+            it.op_profile()
+        if rng.random() < 0.3:
+            stage = "signature"
+            for key in it.get_signature_list():
+                runner = it.get_signature_runner(key)
+                args = {}
+                for name, d in runner.get_input_details().items():
+                    dt = np.dtype(d["dtype"])
+                    if dt == np.dtype(object) or int(np.prod(d["shape"])) > MAX_INPUT_ELEMS:
+                        break
+                    args[name] = _random_input(np, rng, d["shape"], dt)
+                else:
+                    runner(**args)
+        if rng.random() < 0.1:
+            stage = "reset"
+            it.reset_all_variables()
+            it.invoke()
         return "ok", "done", ""
     except MemoryError as e:
         return "MemoryError", stage, str(e)[:300]

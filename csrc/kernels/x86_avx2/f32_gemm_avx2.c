@@ -1,6 +1,8 @@
-/* float32 GEMM-family kernels for AVX2 + FMA: CONV_2D over packed weights (6x16 tiles),
- * FULLY_CONNECTED (3x3 dot tiles, 1x8 for single rows) and BATCH_MATMUL (6x16 tiles over an
- * unpacked B, or dot tiles when B is transposed). Templates: ../simd_tmpl/. */
+/* float32 GEMM-family kernels for AVX2 + FMA: CONV_2D over packed weights (6x16 tiles; interior
+ * tiles without indirection), FULLY_CONNECTED (weights repacked per call into 6x16
+ * panels, or 3x3 / 1x8 dot tiles), BATCH_MATMUL (6x16 tiles over an unpacked B, or dot tiles
+ * when B is transposed) and TRANSPOSE_CONV (6x16 tiles per residue class). Templates:
+ * ../simd_tmpl/. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +42,22 @@
 #define UK_WSTRIDE 16
 #include "../simd_tmpl/f32_gemm_ukernels.c.inc"
 
+#define UK_NAME tflrt_f32_igemm_1x16__avx2
+#define UK_KIND UK_IGEMM
+#define UK_ROWS XROWS1
+#define UK_MR 1
+#define UK_NV 2
+#define UK_WSTRIDE 16
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
+#define UK_NAME tflrt_f32_dconv_1x16__avx2
+#define UK_KIND UK_DCONV
+#define UK_ROWS XROWS1
+#define UK_MR 1
+#define UK_NV 2
+#define UK_WSTRIDE 16
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
 #define UK_NAME tflrt_f32_gemm_6x16__avx2
 #define UK_KIND UK_GEMM
 #define UK_ROWS XROWS6
@@ -74,6 +92,8 @@
 #define IGEMM_HALF tflrt_f32_igemm_6x8__avx2
 #define DCONV_FULL tflrt_f32_dconv_6x16__avx2
 #define DCONV_HALF tflrt_f32_dconv_6x8__avx2
+#define IGEMM_ONE tflrt_f32_igemm_1x16__avx2
+#define DCONV_ONE tflrt_f32_dconv_1x16__avx2
 #define GEMM_MR 6
 #define GEMM_NR 16
 #define GEMM_FULL tflrt_f32_gemm_6x16__avx2
@@ -93,4 +113,5 @@ void tflrt_plug_f32_gemm__avx2(tflrt_kernels* k) {
   k->conv.f32_conv2d_packed = tflrt_f32_conv2d_packed__avx2;
   k->fc.f32_fc = tflrt_f32_fc__avx2;
   k->matmul.f32_bmm = tflrt_f32_bmm__avx2;
+  k->tconv.f32_tconv = tflrt_f32_tconv__avx2;
 }

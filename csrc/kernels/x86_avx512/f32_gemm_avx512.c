@@ -1,6 +1,7 @@
 /* float32 GEMM-family kernels for AVX-512F: CONV_2D over packed weights (8x32 tiles, 8x16 for
- * narrow panels), FULLY_CONNECTED (4x4 dot tiles, 1x8 for single rows) and BATCH_MATMUL (8x32
- * tiles over an unpacked B, or dot tiles when B is transposed). Templates: ../simd_tmpl/. */
+ * narrow panels), FULLY_CONNECTED (weights repacked per call into 8x32 panels, or 4x4 / 1x8 dot
+ * tiles), BATCH_MATMUL (8x32 tiles over an unpacked B, or dot tiles when B is transposed) and
+ * TRANSPOSE_CONV (8x32 tiles per residue class). Templates: ../simd_tmpl/. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,22 @@
 #define UK_WSTRIDE 32
 #include "../simd_tmpl/f32_gemm_ukernels.c.inc"
 
+#define UK_NAME tflrt_f32_igemm_1x32__avx512
+#define UK_KIND UK_IGEMM
+#define UK_ROWS XROWS1
+#define UK_MR 1
+#define UK_NV 2
+#define UK_WSTRIDE 32
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
+#define UK_NAME tflrt_f32_dconv_1x32__avx512
+#define UK_KIND UK_DCONV
+#define UK_ROWS XROWS1
+#define UK_MR 1
+#define UK_NV 2
+#define UK_WSTRIDE 32
+#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
+
 #define UK_NAME tflrt_f32_gemm_8x32__avx512
 #define UK_KIND UK_GEMM
 #define UK_ROWS XROWS8
@@ -74,6 +91,8 @@
 #define IGEMM_HALF tflrt_f32_igemm_8x16__avx512
 #define DCONV_FULL tflrt_f32_dconv_8x32__avx512
 #define DCONV_HALF tflrt_f32_dconv_8x16__avx512
+#define IGEMM_ONE tflrt_f32_igemm_1x32__avx512
+#define DCONV_ONE tflrt_f32_dconv_1x32__avx512
 #define GEMM_MR 8
 #define GEMM_NR 32
 #define GEMM_FULL tflrt_f32_gemm_8x32__avx512
@@ -93,4 +112,5 @@ void tflrt_plug_f32_gemm__avx512(tflrt_kernels* k) {
   k->conv.f32_conv2d_packed = tflrt_f32_conv2d_packed__avx512;
   k->fc.f32_fc = tflrt_f32_fc__avx512;
   k->matmul.f32_bmm = tflrt_f32_bmm__avx512;
+  k->tconv.f32_tconv = tflrt_f32_tconv__avx512;
 }

@@ -24,8 +24,9 @@
 
 #include "../kernels.h"
 
-/* Installs the int8 kernels of this folder (qs8_plug_avx512.c). Conv/FC GEMM kernels need
- * AVX512-VNNI and are installed only when the CPU has it; otherwise the AVX2 ones stay. */
+/* Installs the int8 kernels of this folder (qs8_plug_avx512.c). The CONV_2D kernel needs
+ * AVX512-VNNI and is installed only when the CPU has it (otherwise the AVX2 one stays);
+ * DEPTHWISE_CONV_2D and FULLY_CONNECTED need AVX-512BW only. */
 void tflrt_qs8_plug_avx512(tflrt_kernels* k);
 
 /* Per-output-channel requantization parameters, one int32 array each, padded with zeros to a

@@ -67,6 +67,19 @@ static inline v_fpstate v_fp_enter(void) {
 }
 static inline void v_fp_leave(v_fpstate csr) { _mm_setcsr(csr); }
 
+/* base[idx[l]] for each lane l */
+static inline vf v_gather(const float* base, const int32_t* idx) {
+  return _mm512_i32gather_ps(_mm512_loadu_si512((const void*)idx), base, 4);
+}
+
+/* r[i][j] <- r[j][i] for a 16 x 16 block (through memory: the pack is not the hot loop) */
+static inline void v_transpose(vf* r) {
+  float t[16 * 16];
+  for (int i = 0; i < 16; i++) _mm512_storeu_ps(t + 16 * i, r[i]);
+  const __m512i idx = _mm512_set_epi32(240, 224, 208, 192, 176, 160, 144, 128, 112, 96, 80, 64, 48, 32, 16, 0);
+  for (int i = 0; i < 16; i++) r[i] = _mm512_i32gather_ps(idx, t + i, 4);
+}
+
 static inline float v_hsum(vf v) {
   __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
