@@ -50,8 +50,10 @@ def flags():
             "-fvisibility=hidden", "-fno-strict-aliasing"]
     link = ["-pthread"]
     if os.environ.get("TFLITE_RT_SANITIZE") == "1":
+        # -O2 like the release build: the tests that compare float kernels bit for bit (ISA
+        # variants vs reference vs LiteRT) hold only for the code the release build generates
         san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer",
-               "-fno-wrapv", "-g", "-O1"]
+               "-fno-wrapv", "-g", "-O2"]
         base += san
         link += ["-fsanitize=address,undefined"]
     elif os.environ.get("TFLITE_RT_DEBUG") == "1":

@@ -17,11 +17,14 @@
 
 #include "kernels.h"
 
-/* fast_f32: also plug the float32 kernels. They stay within the FLOAT32 tolerance of the
- * reference op by op, but sum in another order; dynamic-range (hybrid) models re-quantize float
- * activations, which turns those last-bit differences into larger output differences than
- * LiteRT's own kernels show. Until the float kernels keep the reference's rounding, they are
- * opt-in: TFLITE_RT_FAST_F32=1 (dispatch.c). Integer kernels are bit-exact and always plugged. */
+/* Which float32 kernels are plugged. Dynamic-range (hybrid) models re-quantize float
+ * activations, which turns last-bit float differences into int8 steps, larger output
+ * differences than LiteRT's own kernels show. So by default only float32 kernels that are
+ * bit-identical with the reference are plugged (the GEMM family, depthwise, elementwise
+ * arithmetic, RELU family, pooling, reductions: they keep the reference's operations and order,
+ * without FMA); fast_f32 (TFLITE_RT_FAST_F32=1, dispatch.c) also plugs those that are only
+ * within the FLOAT32 tolerance (polynomial exp/erfc: LOGISTIC, TANH, GELU, SOFTMAX). Integer
+ * kernels are bit-exact and always plugged. */
 #if defined(__x86_64__) || defined(_M_X64)
 /* x86_avx2/: AVX2 + FMA (+F16C). */
 void tflrt_kernels_plug_avx2(tflrt_kernels* k, int fast_f32);

@@ -1,8 +1,8 @@
-/* float32 GEMM-family kernels for AVX2 + FMA: CONV_2D over packed weights (6x16 tiles; interior
- * tiles without indirection), FULLY_CONNECTED (weights repacked per call into 6x16
- * panels, or 3x3 / 1x8 dot tiles), BATCH_MATMUL (6x16 tiles over an unpacked B, or dot tiles
- * when B is transposed) and TRANSPOSE_CONV (6x16 tiles per residue class). Templates:
- * ../simd_tmpl/. */
+/* float32 GEMM-family kernels for AVX2 + FMA, bit-identical with the reference kernels
+ * (../simd_tmpl/f32_gemm_ukernels.c.inc): CONV_2D over packed weights (6x16 and 6x8 tiles; interior
+ * tiles without indirection), FULLY_CONNECTED (weights repacked per call into 6x16 panels),
+ * BATCH_MATMUL (6x16 tiles over an unpacked B) and TRANSPOSE_CONV (6x16 tiles per residue class).
+ * Templates: ../simd_tmpl/. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,20 +72,6 @@
 #define UK_NV 1
 #include "../simd_tmpl/f32_gemm_ukernels.c.inc"
 
-#define UK_NAME tflrt_f32_dot_3x3__avx2
-#define UK_KIND UK_DOT
-#define UK_ROWS XROWS3
-#define UK_MR 3
-#define UK_COLS XCOLS3
-#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
-
-#define UK_NAME tflrt_f32_dot_1x8__avx2
-#define UK_KIND UK_DOT
-#define UK_ROWS XROWS1
-#define UK_MR 1
-#define UK_COLS XCOLS8
-#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
-
 #define IGEMM_MR 6
 #define IGEMM_NR 16
 #define IGEMM_FULL tflrt_f32_igemm_6x16__avx2
@@ -98,11 +84,6 @@
 #define GEMM_NR 16
 #define GEMM_FULL tflrt_f32_gemm_6x16__avx2
 #define GEMM_HALF tflrt_f32_gemm_6x8__avx2
-#define DOT_R 3
-#define DOT_C 3
-#define DOT_RC tflrt_f32_dot_3x3__avx2
-#define GEMV_C 8
-#define GEMV tflrt_f32_dot_1x8__avx2
 #include "../simd_tmpl/f32_gemm_drivers.c.inc"
 
 #include "plug_avx2.h"

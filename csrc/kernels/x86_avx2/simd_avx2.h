@@ -63,10 +63,10 @@ static inline void v_st_part(float* p, vf v, size_t n) {
   for (size_t i = 0; i < n; i++) p[i] = t[i];
 }
 
-/* Denormal operands and results cost microcode assists (tens of times slower FMAs) on many
- * x86 cores; the GEMM-family kernels run with flush-to-zero and denormals-are-zero (MXCSR FTZ |
- * DAZ) set, and restore the caller's MXCSR before returning. This moves results by less than
- * FLT_MIN (1.2e-38), far inside the FLOAT32 tolerance; exact kernels do not use it. */
+/* Denormal operands and results cost microcode assists on many x86 cores. The approximate
+ * kernels (not bit-identical anyway) run with flush-to-zero and denormals-are-zero (MXCSR FTZ |
+ * DAZ) and restore the caller's MXCSR before returning: results move by less than FLT_MIN
+ * (1.2e-38). The exact kernels keep IEEE denormals, as the reference does. */
 typedef unsigned int v_fpstate;
 static inline v_fpstate v_fp_enter(void) {
   const unsigned int csr = _mm_getcsr();

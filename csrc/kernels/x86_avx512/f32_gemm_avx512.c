@@ -1,7 +1,8 @@
-/* float32 GEMM-family kernels for AVX-512F: CONV_2D over packed weights (8x32 tiles, 8x16 for
- * narrow panels), FULLY_CONNECTED (weights repacked per call into 8x32 panels, or 4x4 / 1x8 dot
- * tiles), BATCH_MATMUL (8x32 tiles over an unpacked B, or dot tiles when B is transposed) and
- * TRANSPOSE_CONV (8x32 tiles per residue class). Templates: ../simd_tmpl/. */
+/* float32 GEMM-family kernels for AVX-512F, bit-identical with the reference kernels
+ * (../simd_tmpl/f32_gemm_ukernels.c.inc): CONV_2D over packed weights (8x32 and 8x16 tiles; interior
+ * tiles without indirection), FULLY_CONNECTED (weights repacked per call into 8x32 panels),
+ * BATCH_MATMUL (8x32 tiles over an unpacked B) and TRANSPOSE_CONV (8x32 tiles per residue class).
+ * Templates: ../simd_tmpl/. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,20 +72,6 @@
 #define UK_NV 1
 #include "../simd_tmpl/f32_gemm_ukernels.c.inc"
 
-#define UK_NAME tflrt_f32_dot_4x4__avx512
-#define UK_KIND UK_DOT
-#define UK_ROWS XROWS4
-#define UK_MR 4
-#define UK_COLS XCOLS4
-#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
-
-#define UK_NAME tflrt_f32_dot_1x8__avx512
-#define UK_KIND UK_DOT
-#define UK_ROWS XROWS1
-#define UK_MR 1
-#define UK_COLS XCOLS8
-#include "../simd_tmpl/f32_gemm_ukernels.c.inc"
-
 #define IGEMM_MR 8
 #define IGEMM_NR 32
 #define IGEMM_FULL tflrt_f32_igemm_8x32__avx512
@@ -97,11 +84,6 @@
 #define GEMM_NR 32
 #define GEMM_FULL tflrt_f32_gemm_8x32__avx512
 #define GEMM_HALF tflrt_f32_gemm_8x16__avx512
-#define DOT_R 4
-#define DOT_C 4
-#define DOT_RC tflrt_f32_dot_4x4__avx512
-#define GEMV_C 8
-#define GEMV tflrt_f32_dot_1x8__avx512
 #include "../simd_tmpl/f32_gemm_drivers.c.inc"
 
 #include "plug_avx512.h"

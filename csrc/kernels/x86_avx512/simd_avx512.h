@@ -55,10 +55,10 @@ static inline __mmask16 v_tail_mask(size_t n) { return (__mmask16)((1u << n) - 1
 static inline vf v_ld_part(const float* p, size_t n) { return _mm512_maskz_loadu_ps(v_tail_mask(n), p); }
 static inline void v_st_part(float* p, vf v, size_t n) { _mm512_mask_storeu_ps(p, v_tail_mask(n), v); }
 
-/* Denormal operands and results cost microcode assists (tens of times slower FMAs) on many
- * x86 cores; the GEMM-family kernels run with flush-to-zero and denormals-are-zero (MXCSR FTZ |
- * DAZ) set, and restore the caller's MXCSR before returning. This moves results by less than
- * FLT_MIN (1.2e-38), far inside the FLOAT32 tolerance; exact kernels do not use it. */
+/* Denormal operands and results cost microcode assists on many x86 cores. The approximate
+ * kernels (not bit-identical anyway) run with flush-to-zero and denormals-are-zero (MXCSR FTZ |
+ * DAZ) and restore the caller's MXCSR before returning: results move by less than FLT_MIN
+ * (1.2e-38). The exact kernels keep IEEE denormals, as the reference does. */
 typedef unsigned int v_fpstate;
 static inline v_fpstate v_fp_enter(void) {
   const unsigned int csr = _mm_getcsr();
