@@ -217,6 +217,56 @@ def test_racing_resize_allocate_invoke_is_clean():
     assert counts["ok"] + counts["clean"] >= 150
 
 
+def test_views_racing_reallocation_are_refused_not_dangling():
+    """tensor() views from one thread while another resizes, allocates and invokes: a view is
+    either refused (RuntimeError: a call that moves memory is running; ValueError: no data yet)
+    or valid for as long as it lives (allocate/invoke refuse while it exists). Under ASan a
+    view into a freed arena would be reported here."""
+    import sys
+    it = Interp(model_content=add_model(64))
+    it.allocate_tensors()
+    stop = threading.Event()
+    seen = {"views": 0, "refused": 0}
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often: hit the windows between check and call
+    try:
+        def reallocator(_):
+            try:
+                for k in range(3000):
+                    try:
+                        it.resize_tensor_input(0, [1 + k % 5, 64])
+                        it.resize_tensor_input(1, [1 + k % 5, 64])
+                        it.allocate_tensors()
+                        it.invoke()
+                    except RuntimeError:
+                        pass
+            finally:
+                stop.set()
+
+        def viewer(_):
+            while not stop.is_set():
+                try:
+                    v = it.tensor(0)()
+                except (RuntimeError, ValueError):
+                    seen["refused"] += 1
+                    continue
+                total = 0.0
+                for _ in range(3):
+                    total += float(v.sum())
+                seen["views"] += 1
+                del v
+
+        _run_threads(lambda k: reallocator(k) if k == 0 else viewer(k), 3)
+    finally:
+        sys.setswitchinterval(old)
+    gc.collect()
+    it.resize_tensor_input(0, [2, 64])
+    it.resize_tensor_input(1, [2, 64])
+    it.allocate_tensors()
+    out = _run(it, [np.ones((2, 64), F32), np.ones((2, 64), F32)])
+    np.testing.assert_array_equal(out[0], np.full((2, 64), 4, F32))
+
+
 def test_threads_with_a_thread_pool_interpreter():
     it = Interp(model_content=add_model(1 << 14), num_threads=4)
     it.allocate_tensors()

@@ -26,6 +26,10 @@ _FROM_NUMPY = {np.dtype(v): k for k, v in _DTYPES.items() if v is not None and v
 
 MEM_KINDS = ("none", "const", "arena", "persistent", "dynamic")
 
+VIEW_HELD = (
+    "There is at least 1 reference to internal data in the interpreter in the form of a numpy array or "
+    "slice. Be sure to only hold the function returned from tensor() if you are using raw data access.")
+
 
 def dtype_of(int32_t t):
     return _DTYPES.get(t)
@@ -151,6 +155,7 @@ cdef class NativeInterpreter:
     cdef tflrt_interp* it
     cdef NativeModel model
     cdef public int live_views
+    cdef int moving  # allocate/invoke calls running without the GIL: tensor memory may move
 
     def __cinit__(self, NativeModel model, int num_threads=1, int resolver=0, bint preserve_all_tensors=False,
                   int isa_cap=-1, uint64_t arena_limit=0):
@@ -159,6 +164,7 @@ cdef class NativeInterpreter:
         self.it = NULL
         self.model = model
         self.live_views = 0
+        self.moving = 0
         tflrt_options_init(&o)
         o.num_threads = num_threads
         o.resolver = resolver
@@ -179,16 +185,34 @@ cdef class NativeInterpreter:
         if r != TFLRT_OK:
             raise_status(r, tflrt_interp_error(self.it))
 
+    cdef int no_views(self) except -1:
+        # Checked here, with the GIL, right before a call that may move tensor memory: another
+        # Python thread cannot create a view between this check and the call, and tensor_view()
+        # refuses while allocate/invoke run without the GIL (self.moving).
+        if self.live_views > 0:
+            raise RuntimeError(VIEW_HELD)
+        return 0
+
     def allocate(self, int32_t sg=0):
         cdef int r
-        with nogil:
-            r = tflrt_interp_allocate(self.it, sg)
+        self.no_views()
+        self.moving += 1
+        try:
+            with nogil:
+                r = tflrt_interp_allocate(self.it, sg)
+        finally:
+            self.moving -= 1
         self.check(r)
 
     def invoke(self, int32_t sg=0):
         cdef int r
-        with nogil:
-            r = tflrt_interp_invoke(self.it, sg)
+        self.no_views()
+        self.moving += 1
+        try:
+            with nogil:
+                r = tflrt_interp_invoke(self.it, sg)
+        finally:
+            self.moving -= 1
         self.check(r)
 
     def is_allocated(self, int32_t sg=0):
@@ -201,6 +225,7 @@ cdef class NativeInterpreter:
             raise ValueError(f"Shape has rank {n}; at most {TFLRT_MAX_DIMS} is supported")
         for i in range(n):
             dims[i] = shape[i]
+        self.no_views()
         self.check(tflrt_interp_resize_input(self.it, sg, tensor, dims, n, strict))
 
     def reset_variables(self):
@@ -326,6 +351,9 @@ cdef class NativeInterpreter:
     def tensor_view(self, int32_t sg, int32_t t):
         cdef tflrt_tensor_info ti
         cdef TensorView v
+        if self.moving:
+            raise RuntimeError(f"Cannot view tensor {t}: another thread is running allocate_tensors() or "
+                               "invoke() on this interpreter")
         self.info(sg, t, &ti)
         fmt = _FORMATS.get(ti.type)
         if fmt is None:

@@ -9,10 +9,7 @@ import numpy as np
 
 from tflite_rt import _native
 
-_VIEW_HELD = (
-    "There is at least 1 reference to internal data in the interpreter in the form of a numpy array or "
-    "slice. Be sure to only hold the function returned from tensor() if you are using raw data access."
-)
+_VIEW_HELD = _native.VIEW_HELD  # the binding checks it again, atomically with the call
 
 
 _INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1

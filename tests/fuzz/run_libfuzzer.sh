@@ -15,7 +15,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+# TFLITE_RT_FUZZ_SAN=memory: MemorySanitizer instead of ASan+UBSan (uninitialized reads; its
+# own work folder, since every object must be instrumented the same way)
+FUZZ_SAN=${TFLITE_RT_FUZZ_SAN:-address}
 OUT=${TFLITE_RT_FUZZ_DIR:-${TMPDIR:-/tmp}/tflite_rt_libfuzzer}
+[ "$FUZZ_SAN" = memory ] && OUT=$OUT-msan
 CC=${CC_FUZZ:-clang}
 mode=run
 if [ "${1:-}" = "--build-only" ]; then mode=build; shift; fi
@@ -31,12 +35,18 @@ fi
 mkdir -p "$OUT/obj" "$OUT/corpus" "$OUT/artifacts"
 probe="$OUT/probe.c"
 printf '#include <stdint.h>\n#include <stddef.h>\nint LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) { return 0; }\n' >"$probe"
-if ! "$CC" -fsanitize=fuzzer,address,undefined "$probe" -o "$OUT/probe" >/dev/null 2>&1; then
+probe_san=address,undefined
+[ "$FUZZ_SAN" = memory ] && probe_san=memory
+if ! "$CC" -fsanitize=fuzzer,$probe_san "$probe" -o "$OUT/probe" >/dev/null 2>&1; then
   echo "run_libfuzzer: $CC cannot link -fsanitize=fuzzer (libclang-rt-14-dev missing?): not run"
   exit 77
 fi
 
-SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+if [ "$FUZZ_SAN" = memory ]; then
+  SAN="-fsanitize=memory -fsanitize-memory-track-origins=2 -fno-omit-frame-pointer"
+else
+  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+fi
 CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-wrapv -Icsrc/include -Icsrc -Wno-unused-command-line-argument"
 machine=$(uname -m)
 isa_flags() {  # the flags setup.py gives each ISA folder
