@@ -1,5 +1,6 @@
 """Hostile models never crash: they load and run, or raise ValueError (tflite_rt.ModelError for
-a malformed model, UnsupportedOpError), RuntimeError (prepare/invoke) or MemoryError.
+a malformed model, UnsupportedOpError) or RuntimeError (prepare/invoke; OutOfMemoryError, a
+RuntimeError and a MemoryError, for an arena over the interpreter's arena_limit).
 
 Three groups:
   - every crasher the fuzzers found and that was fixed (tests/fuzz/crashers/*.tflite, run with
@@ -21,11 +22,12 @@ import sys
 import numpy as np
 import pytest
 
+import tflite_rt
 from tests.tflite_builder import ModelBuilder, single_op_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CRASHERS = sorted(glob.glob(os.path.join(HERE, "fuzz", "crashers", "*.tflite")))
-CLEAN = (ValueError, RuntimeError, MemoryError)
+CLEAN = (ValueError, RuntimeError)  # an arena over the limit: OutOfMemoryError, a RuntimeError
 F32, I32, I8 = np.float32, np.int32, np.int8
 
 
@@ -73,7 +75,7 @@ def test_saved_crasher(path):
     with open(path, "rb") as f:
         data = f.read()
     outcome, stage, msg = mutate_models.run_model(data, seed, 32 << 20)
-    assert outcome in ("ok", "ValueError", "RuntimeError", "MemoryError"), (outcome, stage, msg)
+    assert outcome in ("ok", "ValueError", "RuntimeError"), (outcome, stage, msg)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -578,12 +580,13 @@ def test_tensor_count_overflow_in_shape():
         _interp(b.build())
 
 
-def test_arena_limit_gives_memory_error():
+def test_arena_limit_gives_out_of_memory_error():
     b = ModelBuilder()
     x = b.input("x", [1024, 1024], F32)
     y = b.tensor("y", [1024, 1024], F32)
     b.op("RELU", [x], [y])
     b.output(y)
     it = _interp(b.build(), arena_limit=1 << 20)
-    with pytest.raises(MemoryError):
+    with pytest.raises(tflite_rt.OutOfMemoryError, match="arena") as e:
         it.allocate_tensors()
+    assert isinstance(e.value, RuntimeError) and isinstance(e.value, MemoryError)

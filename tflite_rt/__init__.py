@@ -6,7 +6,7 @@
 """
 from tflite_rt._native import version as _version
 from tflite_rt.delegate import Delegate, load_delegate
-from tflite_rt.errors import ModelError, UnsupportedOpError
+from tflite_rt.errors import ModelError, OutOfMemoryError, UnsupportedOpError
 from tflite_rt.interpreter import Interpreter, OpResolverType, SignatureRunner, supported_ops
 from tflite_rt.custom_ops import InterpreterWithCustomOps
 from tflite_rt.benchmark import BenchmarkResult, benchmark
@@ -20,6 +20,7 @@ __all__ = [
     "OpResolverType",
     "SignatureRunner",
     "ModelError",
+    "OutOfMemoryError",
     "UnsupportedOpError",
     "supported_ops",
     "load_delegate",

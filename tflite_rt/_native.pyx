@@ -53,7 +53,7 @@ cdef raise_status(int status, msg):
     if status == TFLRT_ERR_VALUE:
         raise ValueError(msg)
     if status == TFLRT_ERR_NOMEM:
-        raise MemoryError(msg)
+        raise _errors.OutOfMemoryError(msg)
     raise RuntimeError(msg)
 
 

@@ -11,3 +11,9 @@ class ModelError(ValueError):
 
 class UnsupportedOpError(ValueError):
     """The model uses an operator, version or data type that tflite_rt does not implement."""
+
+
+class OutOfMemoryError(RuntimeError, MemoryError):
+    """Tensor memory could not be had: the arena the model needs is over the interpreter's
+    `arena_limit`, or an allocation failed. Both a RuntimeError (what LiteRT raises when
+    allocate_tensors() fails) and a MemoryError."""

@@ -5,7 +5,7 @@ Every mutant of a corpus model is run in a worker subprocess (a pool, one per co
 and classified:
 
     ok          loaded, allocated and invoked (outputs read back)
-    ValueError  / RuntimeError / MemoryError      a clean exception, with the stage it came from
+    ValueError  / RuntimeError                    a clean exception, with the stage it came from
     OTHER       another exception type (a bug: the contract is the three above)
     CRASH       the worker died (signal, sanitizer report, abort)
     HANG        no answer within --timeout seconds (the worker is killed)
@@ -873,8 +873,9 @@ class LoopWatchdog:
 
 def run_model(data, seed, arena_limit, watchdog=None):
     """Load + allocate + invoke; returns (outcome, stage, message). outcome is 'ok', an exception
-    class name (ValueError, RuntimeError, MemoryError and their subclasses are mapped to these
-    three) or 'OTHER:<name>'."""
+    class name (ValueError, RuntimeError and their subclasses are mapped to these two; an
+    arena over the limit is tflite_rt.OutOfMemoryError, a RuntimeError) or 'OTHER:<name>'
+    (a bare MemoryError included: the contract is ValueError or RuntimeError)."""
     import numpy as np
     from tflite_rt.interpreter import Interpreter
     rng = np.random.default_rng(seed)
@@ -953,9 +954,7 @@ def run_model(data, seed, arena_limit, watchdog=None):
             it.reset_all_variables()
             it.invoke()
         return "ok", "done", ""
-    except MemoryError as e:
-        return "MemoryError", stage, str(e)[:300]
-    except RuntimeError as e:
+    except RuntimeError as e:  # tflite_rt.OutOfMemoryError (arena_limit) included
         return "RuntimeError", stage, str(e)[:300]
     except ValueError as e:
         return "ValueError", stage, str(e)[:300]
