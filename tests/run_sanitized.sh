@@ -4,6 +4,7 @@
 #   tests/run_sanitized.sh                       # the whole suite
 #   tests/run_sanitized.sh tests/test_misuse.py -x -q
 #   TFLITE_RT_SAN_NOBUILD=1 tests/run_sanitized.sh ...   # reuse the last sanitized build
+#   tests/run_sanitized.sh --run python3 tests/fuzz/mutate_models.py ...   # any command, same set-up
 #
 # Builds with TFLITE_RT_SANITIZE=1 through tests/dev_build.sh into a private folder
 # ($TMPDIR/tflite_rt_build_$TFLITE_RT_SAN_NAME, default "sanitized"; never installed into
@@ -38,12 +39,18 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:a
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:abort_on_error=1}
 export TFLITE_RT_PKG_DIR=$pkg
 export PYTHONPATH=$pkg${PYTHONPATH:+:$PYTHONPATH}
-echo "run_sanitized: pytest with $pkg (LD_PRELOAD=$LD_PRELOAD)"
 set +e
-"$PY" -m pytest -p no:cacheprovider "$@"
+if [ "${1:-}" = "--run" ]; then
+  shift
+  echo "run_sanitized: $* with $pkg (LD_PRELOAD=$LD_PRELOAD)"
+  "$@"
+else
+  echo "run_sanitized: pytest with $pkg (LD_PRELOAD=$LD_PRELOAD)"
+  "$PY" -m pytest -p no:cacheprovider "$@"
+fi
 rc=$?
 set -e
 if [ $rc -ge 128 ]; then
-  echo "run_sanitized: pytest died (status $rc): a sanitizer report or a crash; see the output above"
+  echo "run_sanitized: the command died (status $rc): a sanitizer report or a crash; see the output above"
 fi
 exit $rc
