@@ -242,53 +242,46 @@ def test_ops_details_of_builder_model():
 # it is not a graph output (strings, resources and variants excepted). From then on the node
 # lists -1 there and the tensor has no data. Other control flow (IF, CALL_ONCE) never does this.
 
+def _inputs(g, specs):
+    """Inputs of subgraph g, one per (name, shape, dtype)."""
+    return [g.input(name, shape, dtype) for name, shape, dtype in specs]
+
+
 def loop_model(body_w="pass", use_w="none", w_dtype=np.float32, reshape_x=False, grow_x=False):
     """WHILE over (i: int32 counter to 3, x: [2] float32 squared -- or doubled in length with
     grow_x --, w: [3] `w_dtype` passed through by the body, or doubled with body_w="add").
     use_w: what reads WHILE output 2 -- "none", "output" (a graph output), "consumer" (an ADD).
     reshape_x: x reaches the loop through a RESHAPE with a runtime shape (a dynamic tensor)."""
+    specs = [("i", [], np.int32), ("x", [2], np.float32), ("w", [3], w_dtype)]
     b = ModelBuilder()
     cond = b.subgraph("cond")
-    ci = cond.input("i", [], np.int32)
-    cond.input("x", [2], np.float32)
-    cond.input("w", [3], w_dtype)
-    lim = cond.const("lim", np.array(3, np.int32))
     c = cond.tensor("c", [], np.bool_)
-    cond.op("LESS", [ci, lim], [c])
+    cond.op("LESS", [_inputs(cond, specs)[0], cond.const("lim", np.array(3, np.int32))], [c])
     cond.output(c)
     body = b.subgraph("body")
-    bi = body.input("i", [], np.int32)
-    bx = body.input("x", [2], np.float32)
-    bw = body.input("w", [3], w_dtype)
-    one = body.const("one", np.array(1, np.int32))
+    bi, bx, bw = _inputs(body, specs)
     bi2 = body.tensor("i2", [], np.int32)
-    body.op("ADD", [bi, one], [bi2])
+    body.op("ADD", [bi, body.const("one", np.array(1, np.int32))], [bi2])
     if grow_x:
         bx2 = body.tensor("x2", [4], np.float32, shape_signature=[-1])
         body.op("CONCATENATION", [bx, bx], [bx2], {"axis": 0})
     else:
         bx2 = body.tensor("x2", [2], np.float32)
         body.op("MUL", [bx, bx], [bx2])
-    if body_w == "pass":
-        body.output(bi2, bx2, bw)
-    else:
+    if body_w != "pass":
         bw2 = body.tensor("w2", [3], w_dtype)
         body.op("ADD", [bw, bw], [bw2])
-        body.output(bi2, bx2, bw2)
-    i = b.input("i", [], np.int32)
-    x = b.input("x", [2], np.float32)
+        bw = bw2
+    body.output(bi2, bx2, bw)
+    i, x, w = _inputs(b, specs)
     if reshape_x:
         shape = b.input("shape", [1], np.int32)
         xr = b.tensor("x_reshaped", [2], np.float32)
         b.op("RESHAPE", [x, shape], [xr])
         x = xr
-    w = b.input("w", [3], w_dtype)
-    yi = b.tensor("yi", [], np.int32)
-    yx = b.tensor("yx", [2], np.float32)
-    yw = b.tensor("yw", [3], w_dtype)
-    b.op("WHILE", [i, x, w], [yi, yx, yw],
-         {"cond_subgraph_index": cond.index, "body_subgraph_index": body.index})
-    outs = [yi, yx]
+    outs = [b.tensor("y" + name, shape, dtype) for name, shape, dtype in specs]
+    b.op("WHILE", [i, x, w], outs, {"cond_subgraph_index": cond.index, "body_subgraph_index": body.index})
+    yw = outs.pop()
     if use_w == "output":
         outs.append(yw)
     elif use_w == "consumer":
@@ -392,22 +385,20 @@ def test_while_unread_invariant_output_dropped():
 
 
 def if_model():
-    """IF whose branches return their second input unchanged as an output nobody reads."""
+    """IF whose branches (a + b, a * b) also return b unchanged, as an output nobody reads."""
+    specs = [("a", [3], np.float32), ("b", [3], np.float32)]
     b = ModelBuilder()
-    then_g, else_g = b.subgraph("then"), b.subgraph("else")
-    for g, op in ((then_g, "ADD"), (else_g, "MUL")):
-        p = g.input("a", [3])
-        q = g.input("b", [3])
+    branches = [b.subgraph("then"), b.subgraph("else")]
+    for g, op in zip(branches, ("ADD", "MUL")):
+        p, q = _inputs(g, specs)
         r = g.tensor("r", [3])
         g.op(op, [p, q], [r])
         g.output(r, q)
-    c = b.input("c", [], np.bool_)
-    a = b.input("a", [3])
-    bb = b.input("b", [3])
-    y = b.tensor("y", [3])
-    y2 = b.tensor("y2", [3])
-    b.op("IF", [c, a, bb], [y, y2], {"then_subgraph_index": then_g.index, "else_subgraph_index": else_g.index})
-    b.output(y)
+    ins = _inputs(b, [("c", [], np.bool_)] + specs)
+    outs = [b.tensor("y", [3]), b.tensor("y2", [3])]
+    b.op("IF", ins, outs,
+         {"then_subgraph_index": branches[0].index, "else_subgraph_index": branches[1].index})
+    b.output(outs[0])
     return b.build()
 
 
