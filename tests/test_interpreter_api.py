@@ -237,6 +237,182 @@ def test_ops_details_of_builder_model():
         it._get_op_details(3)
 
 
+# An unread loop invariant: TFLite's WHILE prepare drops an output when the body passes that
+# loop variable through unchanged (body output i is body input i), no node reads the output and
+# it is not a graph output (strings, resources and variants excepted). From then on the node
+# lists -1 there and the tensor has no data. Other control flow (IF, CALL_ONCE) never does this.
+
+def _inputs(g, specs):
+    """Inputs of subgraph g, one per (name, shape, dtype)."""
+    return [g.input(name, shape, dtype) for name, shape, dtype in specs]
+
+
+def loop_model(body_w="pass", use_w="none", w_dtype=np.float32, reshape_x=False, grow_x=False):
+    """WHILE over (i: int32 counter to 3, x: [2] float32 squared -- or doubled in length with
+    grow_x --, w: [3] `w_dtype` passed through by the body, or doubled with body_w="add").
+    use_w: what reads WHILE output 2 -- "none", "output" (a graph output), "consumer" (an ADD).
+    reshape_x: x reaches the loop through a RESHAPE with a runtime shape (a dynamic tensor)."""
+    specs = [("i", [], np.int32), ("x", [2], np.float32), ("w", [3], w_dtype)]
+    b = ModelBuilder()
+    cond = b.subgraph("cond")
+    c = cond.tensor("c", [], np.bool_)
+    cond.op("LESS", [_inputs(cond, specs)[0], cond.const("lim", np.array(3, np.int32))], [c])
+    cond.output(c)
+    body = b.subgraph("body")
+    bi, bx, bw = _inputs(body, specs)
+    bi2 = body.tensor("i2", [], np.int32)
+    body.op("ADD", [bi, body.const("one", np.array(1, np.int32))], [bi2])
+    if grow_x:
+        bx2 = body.tensor("x2", [4], np.float32, shape_signature=[-1])
+        body.op("CONCATENATION", [bx, bx], [bx2], {"axis": 0})
+    else:
+        bx2 = body.tensor("x2", [2], np.float32)
+        body.op("MUL", [bx, bx], [bx2])
+    if body_w != "pass":
+        bw2 = body.tensor("w2", [3], w_dtype)
+        body.op("ADD", [bw, bw], [bw2])
+        bw = bw2
+    body.output(bi2, bx2, bw)
+    i, x, w = _inputs(b, specs)
+    if reshape_x:
+        shape = b.input("shape", [1], np.int32)
+        xr = b.tensor("x_reshaped", [2], np.float32)
+        b.op("RESHAPE", [x, shape], [xr])
+        x = xr
+    outs = [b.tensor("y" + name, shape, dtype) for name, shape, dtype in specs]
+    b.op("WHILE", [i, x, w], outs, {"cond_subgraph_index": cond.index, "body_subgraph_index": body.index})
+    yw = outs.pop()
+    if use_w == "output":
+        outs.append(yw)
+    elif use_w == "consumer":
+        z = b.tensor("z", [3], w_dtype)
+        b.op("ADD", [yw, yw], [z])
+        outs.append(z)
+    b.output(*outs)
+    return b.build()
+
+
+def _feed(it):
+    for d in it.get_input_details():
+        value = np.full(d["shape"], 2 if d["name"] == "shape" else 1, d["dtype"])
+        it.set_tensor(d["index"], value)
+
+
+def _ops(it):
+    return [(d["index"], d["op_name"], [int(t) for t in d["inputs"]], [int(t) for t in d["outputs"]],
+             [np.dtype(t).name for t in d["operand_types"]], [np.dtype(t).name for t in d["result_types"]])
+            for d in it._get_ops_details()]
+
+
+def _tensor_values(it, skip=()):
+    """Each tensor of subgraph 0 (but those named in skip) as its value or get_tensor's error."""
+    out = {}
+    for d in it.get_tensor_details():
+        if d["name"] in skip:
+            continue
+        try:
+            out[d["index"]] = (d["name"], d["shape"].tolist(), it.get_tensor(d["index"]).tolist())
+        except ValueError as e:
+            out[d["index"]] = (d["name"], d["shape"].tolist(), str(e))
+    return out
+
+
+LOOP_CASES = {
+    "pass_unread": {},
+    "pass_unread_int32": {"w_dtype": np.int32},
+    "pass_unread_bool": {"w_dtype": np.bool_},
+    "pass_graph_output": {"use_w": "output"},
+    "pass_consumed": {"use_w": "consumer"},
+    "computed_unread": {"body_w": "add"},
+    "pass_unread_growing_body": {"grow_x": True},
+    "pass_unread_dynamic_input": {"reshape_x": True},   # WHILE prepared at invoke, in both
+}
+
+
+@needs_litert
+@pytest.mark.parametrize("case", sorted(LOOP_CASES))
+def test_while_unread_invariant_output_equal_litert(case):
+    from ai_edge_litert.interpreter import OpResolverType
+    model = loop_model(**LOOP_CASES[case])
+    # LiteRT drops yw only after planning its arena when the WHILE is prepared at invoke, so yw
+    # keeps a stale arena slot there (unspecified bytes); tflite_rt gives it no data.
+    skip = {"yw"} if LOOP_CASES[case].get("reshape_x") else set()
+    for resolver in ("BUILTIN_REF", "BUILTIN_WITHOUT_DEFAULT_DELEGATES"):
+        ours = Interp(model_content=model)
+        theirs = _litert(model_content=model, experimental_op_resolver_type=getattr(OpResolverType, resolver))
+        assert _ops(ours) == _ops(theirs), "before allocate_tensors"
+        for step in ("allocate", "invoke", "resize", "invoke again"):
+            for it in (ours, theirs):
+                if step == "allocate":
+                    it.allocate_tensors()
+                elif step == "resize":
+                    it.resize_tensor_input(it.get_input_details()[0]["index"], [])
+                    it.allocate_tensors()
+                else:
+                    _feed(it)
+                    it.invoke()
+            assert _ops(ours) == _ops(theirs), (resolver, step)
+            if step.startswith("invoke"):  # before invoke the arena holds whatever
+                assert _tensor_values(ours, skip) == _tensor_values(theirs, skip), (resolver, step)
+
+
+@needs_litert
+def test_while_unread_string_invariant_is_kept_like_litert():
+    # (LiteRT crashes reading such a string tensor before invoke: only op details here)
+    ours, theirs = _both(content=loop_model(w_dtype=np.str_))
+    assert _ops(ours) == _ops(theirs)
+    assert [int(t) for t in ours._get_op_details(0)["outputs"]] == [3, 4, 5]
+
+
+def test_while_unread_invariant_output_dropped():
+    it = Interp(model_content=loop_model(), experimental_preserve_all_tensors=True)
+    assert [int(t) for t in it._get_op_details(0)["outputs"]] == [3, 4, 5]
+    it.allocate_tensors()
+    op = it._get_op_details(0)
+    assert [int(t) for t in op["outputs"]] == [3, 4, -1]
+    assert op["result_types"] == [np.int32, np.float32]
+    assert [d["index"] for d in it.get_tensor_details()] == list(range(6))
+    _feed(it)
+    it.invoke()
+    assert it.get_tensor(3) == 3
+    np.testing.assert_array_equal(it.get_tensor(4), np.ones(2, np.float32))
+    with pytest.raises(ValueError, match="Tensor data is null"):
+        it.get_tensor(5)
+    with pytest.raises(ValueError, match="Tensor is unallocated"):
+        it.set_tensor(5, np.ones(3, np.float32))
+    with pytest.raises(ValueError, match="Tensor data is null"):
+        it.tensor(5)()
+
+
+def if_model():
+    """IF whose branches (a + b, a * b) also return b unchanged, as an output nobody reads."""
+    specs = [("a", [3], np.float32), ("b", [3], np.float32)]
+    b = ModelBuilder()
+    branches = [b.subgraph("then"), b.subgraph("else")]
+    for g, op in zip(branches, ("ADD", "MUL")):
+        p, q = _inputs(g, specs)
+        r = g.tensor("r", [3])
+        g.op(op, [p, q], [r])
+        g.output(r, q)
+    ins = _inputs(b, [("c", [], np.bool_)] + specs)
+    outs = [b.tensor("y", [3]), b.tensor("y2", [3])]
+    b.op("IF", ins, outs,
+         {"then_subgraph_index": branches[0].index, "else_subgraph_index": branches[1].index})
+    b.output(outs[0])
+    return b.build()
+
+
+@needs_litert
+def test_if_keeps_unread_outputs_like_litert():
+    ours, theirs = _both(content=if_model())
+    for it in (ours, theirs):
+        _feed(it)
+        it.invoke()
+    assert _ops(ours) == _ops(theirs)
+    assert _tensor_values(ours) == _tensor_values(theirs)
+    assert [int(t) for t in ours._get_op_details(0)["outputs"]] == [3, 4]
+
+
 @needs_litert
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_signatures_equal_litert(name):

@@ -14,15 +14,16 @@ import numpy as np
 from tflite_rt._native cimport *
 from tflite_rt import errors as _errors
 
-# tflrt_type value -> numpy dtype (None: no numpy equivalent)
+# tflrt_type value -> numpy dtype (None: no numpy equivalent; STRING reports np.bytes_ as LiteRT
+# does, but get_tensor/set_tensor do not convert string tensors)
 _DTYPES = {
-    0: np.float32, 1: np.float16, 2: np.int32, 3: np.uint8, 4: np.int64, 5: np.object_,
+    0: np.float32, 1: np.float16, 2: np.int32, 3: np.uint8, 4: np.int64, 5: np.bytes_,
     6: np.bool_, 7: np.int16, 8: np.complex64, 9: np.int8, 10: np.float64, 11: np.complex128,
     12: np.uint64, 13: None, 14: None, 15: np.uint32, 16: np.uint16, 17: None, 18: None,
 }
 _FORMATS = {0: b"f", 1: b"e", 2: b"i", 3: b"B", 4: b"q", 6: b"?", 7: b"h", 8: b"Zf", 9: b"b",
             10: b"d", 11: b"Zd", 12: b"Q", 15: b"I", 16: b"H"}
-_FROM_NUMPY = {np.dtype(v): k for k, v in _DTYPES.items() if v is not None and v is not np.object_}
+_FROM_NUMPY = {np.dtype(v): k for k, v in _DTYPES.items() if v is not None and v is not np.bytes_}
 
 MEM_KINDS = ("none", "const", "arena", "persistent", "dynamic")
 
@@ -300,7 +301,7 @@ cdef class NativeInterpreter:
         cdef unsigned char[::1] dst
         self.info(sg, t, &ti)
         dt = _DTYPES.get(ti.type)
-        if dt is None or dt is np.object_:
+        if dt is None or dt is np.bytes_:
             raise ValueError(f"Cannot get tensor {t}: type {type_name(ti.type)} is not supported")
         if ti.data == NULL and ti.bytes > 0:
             raise ValueError("Tensor data is null. Run allocate_tensors() first")
@@ -322,7 +323,7 @@ cdef class NativeInterpreter:
         cdef const unsigned char[::1] src
         self.info(sg, t, &ti)
         dt = _DTYPES.get(ti.type)
-        if dt is None or dt is np.object_:
+        if dt is None or dt is np.bytes_:
             raise ValueError(f"Cannot set tensor: type {type_name(ti.type)} of tensor {t} is not supported")
         arr = np.asarray(value)
         if arr.dtype != dt:

@@ -410,7 +410,8 @@ static int work_build(work* w, tflrt_subgraph* sg, const uint8_t* claimed, int32
     w->in_off[e] = a;
     w->out_off[e] = b;
     for (int32_t j = 0; j < n->n_inputs; j++) w->in_idx[a++] = n->inputs[j];
-    for (int32_t j = 0; j < n->n_outputs; j++) w->out_idx[b++] = n->outputs[j];
+    for (int32_t j = 0; j < n->n_outputs; j++)
+      if (n->outputs[j] >= 0) w->out_idx[b++] = n->outputs[j]; /* -1: dropped, read by nobody */
     if (tflrt_node_is_delegate(n)) {
       w->side_effect[e] = ((const dpart*)n->data)->side_effect;
     } else {

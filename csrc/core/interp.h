@@ -21,6 +21,8 @@ typedef struct tflrt_subgraph {
   int32_t n_tensors, n_nodes;
   tflrt_tensor* tensors;
   tflrt_node* nodes;
+  int32_t* node_outputs;        /* the model nodes' output lists, one owned block that nodes[].outputs
+                                 * point into: an op may drop an unread output (tflrt_drop_unread_output) */
   int32_t* first_use;           /* plan: per tensor, -1 when not in the arena */
   int32_t* last_use;
   int64_t* arena_offset;

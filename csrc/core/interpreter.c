@@ -149,7 +149,11 @@ static int init_nodes(tflrt_interp* it, tflrt_subgraph* sg) {
   const tflrt_msubgraph* m = sg->m;
   sg->n_nodes = m->n_ops;
   sg->nodes = calloc((size_t)m->n_ops + 1, sizeof(tflrt_node));
-  if (!sg->nodes) return tflrt_interp_fail(it, TFLRT_ERR_NOMEM, "out of memory creating nodes");
+  size_t n_out = 0;
+  for (int32_t i = 0; i < m->n_ops; i++) n_out += (size_t)m->ops[i].n_outputs;
+  sg->node_outputs = malloc(sizeof(int32_t) * (n_out + 1));
+  if (!sg->nodes || !sg->node_outputs) return tflrt_interp_fail(it, TFLRT_ERR_NOMEM, "out of memory creating nodes");
+  n_out = 0;
   tflrt_ctx ctx;
   ctx_init(it, sg, &ctx);
   for (int32_t i = 0; i < m->n_ops; i++) {
@@ -167,7 +171,10 @@ static int init_nodes(tflrt_interp* it, tflrt_subgraph* sg) {
     n->n_outputs = mop->n_outputs;
     n->n_intermediates = mop->n_intermediates;
     n->inputs = mop->inputs;
-    n->outputs = mop->outputs;
+    int32_t* outs = sg->node_outputs + n_out;
+    for (int32_t k = 0; k < mop->n_outputs; k++) outs[k] = mop->outputs[k];
+    n_out += (size_t)mop->n_outputs;
+    n->outputs = outs;
     n->intermediates = mop->intermediates;
     n->options = mop->has_options ? &mop->options : NULL;
     n->options_type = mop->options_type;
@@ -268,6 +275,7 @@ void tflrt_interp_destroy(tflrt_interp* it) {
         if (sg->tensors[i].alloc == TFLRT_ALLOC_PERSIST) free(sg->tensors[i].data);
     }
     free(sg->nodes);
+    free(sg->node_outputs);
     free(sg->tensors);
     free(sg->first_use);
     free(sg->last_use);
@@ -341,6 +349,7 @@ static int plan_and_bind(tflrt_interp* it, tflrt_subgraph* sg) {
     const tflrt_node* n = tflrt_plan_node(sg, k);
     for (int32_t j = 0; j < n->n_outputs; j++) {
       const int32_t t = n->outputs[j];
+      if (t < 0) continue; /* dropped: nothing reads it */
       if (sg->first_use[t] < 0) sg->first_use[t] = k;
       if (sg->last_use[t] < k) sg->last_use[t] = k;
     }
@@ -458,8 +467,8 @@ static int allocate_subgraph(tflrt_interp* it, tflrt_subgraph* sg) {
       tflrt_palloc_free_all(it, n);
       n->n_scratch = 0;
       for (int32_t j = 0; j < n->n_outputs; j++) {
-        tflrt_tensor* t = &sg->tensors[n->outputs[j]];
-        if (t->alloc == TFLRT_ALLOC_NONE) t->alloc = TFLRT_ALLOC_DYNAMIC;
+        tflrt_tensor* t = tflrt_out(&ctx, n, j);
+        if (t && t->alloc == TFLRT_ALLOC_NONE) t->alloc = TFLRT_ALLOC_DYNAMIC;
       }
       continue;
     }
@@ -522,8 +531,8 @@ static int prepare_dynamic_node(tflrt_interp* it, tflrt_subgraph* sg, tflrt_ctx*
   int r = prepare_node(it, sg, ctx, n);
   if (r != TFLRT_OK) return r;
   for (int32_t j = 0; j < n->n_outputs; j++) {
-    tflrt_tensor* t = &sg->tensors[n->outputs[j]];
-    if (t->alloc == TFLRT_ALLOC_NONE) {
+    tflrt_tensor* t = tflrt_out(ctx, n, j);
+    if (t && t->alloc == TFLRT_ALLOC_NONE) {
       t->alloc = TFLRT_ALLOC_DYNAMIC;
       r = tflrt_set_output_shape(ctx, t, t->ndims, t->dims);
       if (r != TFLRT_OK) return r;

@@ -85,6 +85,27 @@ int tflrt_subgraph_run(tflrt_ctx* ctx, int32_t s) {
   return tflrt_subgraph_invoke(ctx->interp, sg);
 }
 
+int tflrt_drop_unread_output(tflrt_ctx* ctx, tflrt_node* node, int32_t i) {
+  tflrt_subgraph* sg = ctx->sg;
+  tflrt_tensor* t = tflrt_out(ctx, node, i);
+  if (!t || t->is_variable || node < sg->nodes || node >= sg->nodes + sg->m->n_ops) return 0;
+  for (int32_t k = 0; k < sg->m->n_outputs; k++)
+    if (sg->m->outputs[k] == t->index) return 0;
+  for (int32_t k = 0; k < tflrt_plan_len(sg); k++) {
+    const tflrt_node* n = tflrt_plan_node(sg, k);
+    for (int32_t j = 0; j < n->n_inputs; j++)
+      if (n->inputs[j] == t->index) return 0;
+  }
+  sg->node_outputs[(node->outputs - sg->node_outputs) + i] = -1;
+  if (t->alloc == TFLRT_ALLOC_DYNAMIC) free(t->data);
+  if (t->alloc == TFLRT_ALLOC_DYNAMIC || t->alloc == TFLRT_ALLOC_ARENA) {
+    t->alloc = TFLRT_ALLOC_NONE;
+    t->data = NULL;
+    t->dyn_capacity = 0;
+  }
+  return 1;
+}
+
 /* ---- resource variables ---- */
 
 static char* dup_str(const char* s) {

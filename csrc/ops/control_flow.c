@@ -83,6 +83,7 @@ static int outputs_of(tflrt_ctx* ctx, int32_t s, const tflrt_tensor** dst, int32
 /* Copies src into node output i, shaping it first when outputs are dynamic. */
 static int emit(tflrt_ctx* ctx, tflrt_node* node, int32_t i, const tflrt_tensor* src, int dynamic) {
   tflrt_tensor* o = tflrt_out(ctx, node, i);
+  if (!o) return TFLRT_OK; /* dropped */
   if (o->type != src->type) return tflrt_op_error(ctx, "output %d has type %s but the subgraph gives %s", (int)i,
                                                  tflrt_type_name(o->type), tflrt_type_name(src->type));
   if (dynamic) {
@@ -98,6 +99,22 @@ static int emit(tflrt_ctx* ctx, tflrt_node* node, int32_t i, const tflrt_tensor*
 #define MAX_IO 256
 
 /* ---- WHILE ---- */
+
+/* As TFLite's WHILE does at prepare: a loop variable the body passes through unchanged (body
+ * output i is body input i) whose WHILE output nothing reads loses that output (it lists -1, the
+ * tensor gets no memory), except for string, resource and variant values. The result would only
+ * have equalled the input anyway. */
+static void drop_unread_invariants(tflrt_ctx* ctx, tflrt_node* node, int32_t body, int32_t n) {
+  int32_t n_in, n_out;
+  const int32_t *in, *out;
+  if (tflrt_subgraph_io(ctx, body, &n_in, &in, &n_out, &out) || n_in != n || n_out != n) return;
+  for (int32_t i = 0; i < n; i++) {
+    if (in[i] != out[i] || !tflrt_out(ctx, node, i)) continue;
+    const int32_t type = tflrt_subgraph_tensor(ctx, body, in[i])->type;
+    if (type == TFLRT_STRING || type == TFLRT_RESOURCE || type == TFLRT_VARIANT) continue;
+    tflrt_drop_unread_output(ctx, node, i);
+  }
+}
 
 static int while_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   flow_data* d = node->data;
@@ -125,6 +142,7 @@ static int while_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* body_out[MAX_IO];
   r = outputs_of(ctx, d->b, body_out, n);
   if (r) return r;
+  drop_unread_invariants(ctx, node, d->b, n);
   d->dynamic = tflrt_subgraph_is_dynamic(ctx, d->a) || tflrt_subgraph_is_dynamic(ctx, d->b);
   for (int32_t i = 0; i < n; i++) {
     if (body_out[i]->type != in[i]->type)
@@ -134,6 +152,7 @@ static int while_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   }
   for (int32_t i = 0; i < n; i++) {
     tflrt_tensor* o = tflrt_out(ctx, node, i);
+    if (!o) continue; /* dropped */
     if (d->dynamic) {
       r = tflrt_set_dynamic(ctx, o);
     } else {

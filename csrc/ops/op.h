@@ -176,6 +176,11 @@ int tflrt_subgraph_prepare(tflrt_ctx* ctx, int32_t s);
 int tflrt_subgraph_is_dynamic(tflrt_ctx* ctx, int32_t s);
 /* Runs subgraph s (prepared first if needed). */
 int tflrt_subgraph_run(tflrt_ctx* ctx, int32_t s);
+/* Drops output i of node when nothing reads it: no node of the current subgraph's execution plan
+ * takes it as an input and it is not a subgraph output (nor a variable). From then on the node
+ * lists -1 there (as TFLite does for a WHILE output it does not need), tflrt_out returns NULL for
+ * it and the tensor gets no memory. Permanent. Prepare only; returns 1 when dropped, else 0. */
+int tflrt_drop_unread_output(tflrt_ctx* ctx, tflrt_node* node, int32_t i);
 
 /* ---- resource variables (VAR_HANDLE, READ_VARIABLE, ASSIGN_VARIABLE) ---- */
 

@@ -189,21 +189,4 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   return 0;
 }
 
-#ifdef TFLRT_FUZZ_STANDALONE
-int main(int argc, char** argv) {
-  for (int i = 1; i < argc; i++) {
-    FILE* f = fopen(argv[i], "rb");
-    if (!f) continue;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t* p = malloc(n > 0 ? (size_t)n : 1);
-    size_t got = p ? fread(p, 1, n > 0 ? (size_t)n : 0, f) : 0;
-    fclose(f);
-    LLVMFuzzerTestOneInput(p, got);
-    free(p);
-    printf("%s: ok\n", argv[i]);
-  }
-  return 0;
-}
-#endif
+#include "fuzz_standalone_main.h" /* main() with -DTFLRT_FUZZ_STANDALONE */

@@ -131,7 +131,7 @@ struct tflrt_graph_view {
   int32_t (*node_num_inputs)(const tflrt_graph_view* g, int32_t n);
   int32_t (*node_input)(const tflrt_graph_view* g, int32_t n, int32_t i);  /* -1: absent optional */
   int32_t (*node_num_outputs)(const tflrt_graph_view* g, int32_t n);
-  int32_t (*node_output)(const tflrt_graph_view* g, int32_t n, int32_t i);
+  int32_t (*node_output)(const tflrt_graph_view* g, int32_t n, int32_t i);  /* -1: dropped (unread WHILE output) */
   /* Type of the node's builtin_options union (schema BuiltinOptions), 0 when absent. */
   int32_t (*node_options_type)(const tflrt_graph_view* g, int32_t n);
   const void* (*node_custom_options)(const tflrt_graph_view* g, int32_t n, size_t* size);
