@@ -397,7 +397,8 @@ def _op_tables(runner, first_profile, profile, top=10):
         for t in node["outputs"]:
             if t >= 0:
                 out_bytes += native.tensor_info(sg, t)["bytes"]
-        name = native.tensor_info(sg, node["outputs"][0])["name"] if node["outputs"] else ""
+        # the first output that exists (a WHILE may have dropped an unread one: -1)
+        name = next((native.tensor_info(sg, t)["name"] for t in node["outputs"] if t >= 0), "")
         rows.append({"index": node["index"], "node_type": node["op_name"], "start_ms": start / 1e6,
                      "first_ms": (fns / fcount if fcount else 0.0) / 1e6, "avg_ms": avg_ns / 1e6,
                      "pct": 100.0 * avg_ns / total, "out_kb": out_bytes / 1024.0,
