@@ -415,7 +415,7 @@ def _float_conv(options, w_shape=(2, 3, 3, 3), x_shape=(1, 5, 5, 3), bias_len=2)
     ({"dilation_w_factor": 0}, (2, 3, 3, 3), (1, 5, 5, 3), 2, "dilation"),
     ({"padding": "VALID"}, (2, 7, 7, 3), (1, 5, 5, 3), 2, "larger than the input"),
     ({}, (2, 3, 3, 2), (1, 5, 5, 3), 2, "multiple of the filter"),
-    ({}, (2, 3, 3, 3), (1, 5, 5, 3), 3, "bias has 3 elements"),
+    ({}, (2, 3, 3, 3), (1, 5, 5, 3), 3, r"bias tensor 2 \('b'\) has 3 elements"),
     ({"fused_activation_function": 9}, (2, 3, 3, 3), (1, 5, 5, 3), 2, "activation"),
 ])
 def test_conv_prepare_errors(options, w_shape, x_shape, bias_len, message):
