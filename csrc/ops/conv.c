@@ -19,6 +19,7 @@ static const tflrt_conv_rules CONV_RULES = {
     .options_type = 1, /* BuiltinOptions union: Conv2DOptions */
     .slot = {0, 1, 2, -1, 3, 4, 5, 6}, /* slots: padding, stride w/h, depth_multiplier,
                                             activation, dilation w/h, bias type */
+    .io = {0, 1, 2}, /* input, filter, bias */
     .filter_layout = "[out_channels, height, width, in_channels]",
     .filter_qdim = 0,
     .max_activation = TFLRT_ACT_SIGN_BIT,
@@ -88,9 +89,7 @@ static int conv_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_conv_fns fns = {k->f32_conv2d, k->qs8_conv2d, k->qu8_conv2d, k->qs16_conv2d,
                               k->qs16_conv2d_acc32, k->qd8_f32_conv2d, k->f32_conv2d_packed,
                               k->qs8_conv2d_packed};
-  const tflrt_conv_io io = {tflrt_in(ctx, node, 0), tflrt_in(ctx, node, 1),
-                            tflrt_in(ctx, node, 2), tflrt_out(ctx, node, 0)};
-  return tflrt_conv_run(ctx, node, node->data, &fns, &io);
+  return tflrt_conv_run(ctx, node, &CONV_RULES, node->data, &fns);
 }
 
 const tflrt_op tflrt_op_conv_2d = {

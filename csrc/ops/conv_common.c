@@ -65,10 +65,7 @@ int tflrt_conv_begin(tflrt_ctx* ctx, tflrt_node* node, const tflrt_conv_rules* r
                           (int)node->n_inputs);
   if (node->n_outputs != 1)
     return tflrt_op_error(ctx, "expects 1 output, got %d", (int)node->n_outputs);
-  io->in = tflrt_in(ctx, node, 0);
-  io->filter = tflrt_in(ctx, node, 1);
-  io->bias = tflrt_in(ctx, node, 2);
-  io->out = tflrt_out(ctx, node, 0);
+  *io = tflrt_conv_tensors(ctx, node, rules);
   if (io->in == NULL || io->filter == NULL || io->out == NULL)
     return tflrt_op_error(ctx, "the input and filter tensors are required");
   if (io->in->ndims != 4)
@@ -455,18 +452,26 @@ static void quantize_batches(void* arg, int32_t begin, int32_t end) {
   }
 }
 
-int tflrt_conv_run(tflrt_ctx* ctx, tflrt_node* node, const tflrt_conv_state* st,
-                   const tflrt_conv_fns* fns, const tflrt_conv_io* io) {
+tflrt_conv_io tflrt_conv_tensors(tflrt_ctx* ctx, const tflrt_node* node,
+                                 const tflrt_conv_rules* rules) {
+  const tflrt_conv_io io = {tflrt_in(ctx, node, rules->io[0]), tflrt_in(ctx, node, rules->io[1]),
+                            tflrt_in(ctx, node, rules->io[2]), tflrt_out(ctx, node, 0)};
+  return io;
+}
+
+int tflrt_conv_run(tflrt_ctx* ctx, tflrt_node* node, const tflrt_conv_rules* rules,
+                   const tflrt_conv_state* st, const tflrt_conv_fns* fns) {
+  const tflrt_conv_io io = tflrt_conv_tensors(ctx, node, rules);
   const int32_t rows = st->p.batches * st->p.out_h;
-  if (tflrt_num_elements(io->out) == 0 || rows == 0) return TFLRT_OK;
-  conv_job job = {st, fns, io->in->data,
-                  st->unpacked_filter ? (const void*)st->unpacked_filter : io->filter->data,
-                  io->bias ? io->bias->data : NULL, io->out->data, NULL, NULL};
+  if (tflrt_num_elements(io.out) == 0 || rows == 0) return TFLRT_OK;
+  conv_job job = {st, fns, io.in->data,
+                  st->unpacked_filter ? (const void*)st->unpacked_filter : io.filter->data,
+                  io.bias ? io.bias->data : NULL, io.out->data, NULL, NULL};
   if (st->kind == TFLRT_CONV_HYBRID) {
     uint8_t* s = node->scratch[st->scratch];
-    quantize_job qj = {st, &ctx->k->conv, io->in->data, (int8_t*)s,
+    quantize_job qj = {st, &ctx->k->conv, io.in->data, (int8_t*)s,
                        (float*)(void*)(s + st->scale_offset), (int32_t*)(void*)(s + st->zp_offset),
-                       (size_t)tflrt_num_elements(io->in) / (size_t)st->p.batches};
+                       (size_t)tflrt_num_elements(io.in) / (size_t)st->p.batches};
     tflrt_parallel_for(ctx, st->p.batches, quantize_batches, &qj);
     job.in = qj.q;
     job.batch_scale = qj.scale;

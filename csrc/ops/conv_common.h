@@ -42,7 +42,8 @@ typedef struct tflrt_conv_rules {
   const char* options_name; /* "Conv2DOptions", for the malformed-options message */
   uint8_t options_type;     /* BuiltinOptions union type of that table */
   int8_t slot[TFLRT_CONV_N_SLOTS]; /* by TFLRT_CONV_SLOT_*: field slot; -1: absent (default) */
-  const char* filter_layout;       /* "[out_channels, height, width, in_channels]" */
+  int8_t io[3];              /* node input positions of the input, filter and bias */
+  const char* filter_layout; /* "[out_channels, height, width, in_channels]" */
   int32_t filter_qdim;       /* dimension of per-channel filter scales; -1: not checked */
   int32_t max_activation;    /* largest accepted fused activation (TFLRT_ACT_*) */
   uint8_t int4_kinds;        /* kinds accepting an INT4 filter: bits 1 << TFLRT_CONV_* */
@@ -145,9 +146,13 @@ typedef struct tflrt_conv_packers {
 int tflrt_conv_pack(tflrt_ctx* ctx, tflrt_node* node, tflrt_conv_state* st,
                     const tflrt_conv_io* io, const tflrt_conv_packers* pk);
 
+/* The node's input, filter, optional bias (at rules->io) and output tensors. */
+tflrt_conv_io tflrt_conv_tensors(tflrt_ctx* ctx, const tflrt_node* node,
+                                 const tflrt_conv_rules* rules);
+
 /* eval: quantizes a hybrid input per batch into the scratch, then runs the kernel of st->kind
  * over the batches x output-height rows on the thread pool. */
-int tflrt_conv_run(tflrt_ctx* ctx, tflrt_node* node, const tflrt_conv_state* st,
-                   const tflrt_conv_fns* fns, const tflrt_conv_io* io);
+int tflrt_conv_run(tflrt_ctx* ctx, tflrt_node* node, const tflrt_conv_rules* rules,
+                   const tflrt_conv_state* st, const tflrt_conv_fns* fns);
 
 #endif

@@ -19,6 +19,7 @@ static const tflrt_conv_rules DW_RULES = {
     .options_type = 2, /* BuiltinOptions union: DepthwiseConv2DOptions */
     .slot = {0, 1, 2, 3, 4, 5, 6, -1}, /* slots: padding, stride w/h, depth_multiplier,
                                             activation, dilation w/h, bias type */
+    .io = {0, 1, 2}, /* input, filter, bias */
     .filter_layout = "[1, height, width, out_channels]",
     /* For a [1, KH, KW, C] filter TFLite also accepts a single scale declared along
      * dimension 0: per-tensor scales are not checked for their dimension. */
@@ -71,9 +72,7 @@ static int dw_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_conv_kernels* k = &ctx->k->conv;
   const tflrt_conv_fns fns = {k->f32_dwconv2d, k->qs8_dwconv2d, k->qu8_dwconv2d, k->qs16_dwconv2d,
                               NULL, k->qd8_f32_dwconv2d, NULL, k->qs8_dwconv2d_packed};
-  const tflrt_conv_io io = {tflrt_in(ctx, node, 0), tflrt_in(ctx, node, 1),
-                            tflrt_in(ctx, node, 2), tflrt_out(ctx, node, 0)};
-  return tflrt_conv_run(ctx, node, node->data, &fns, &io);
+  return tflrt_conv_run(ctx, node, &DW_RULES, node->data, &fns);
 }
 
 const tflrt_op tflrt_op_depthwise_conv_2d = {

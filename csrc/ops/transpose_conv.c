@@ -25,6 +25,7 @@ static const tflrt_conv_rules TCONV_RULES = {
     .options_type = 49, /* BuiltinOptions union: TransposeConvOptions */
     .slot = {0, 1, 2, -1, 3, -1, -1, 4}, /* slots: padding, stride w/h, depth_multiplier,
                                             activation, dilation w/h, bias type */
+    .io = {2, 1, 3}, /* input, filter, bias */
     .filter_layout = "[out_channels, height, width, in_channels]",
     /* As TFLite's transpose_conv.cc: one filter scale or one per output channel, in any
      * declared dimension, and int8 filter zero points only range-checked. */
@@ -93,8 +94,7 @@ static int tconv_prepare(tflrt_ctx* ctx, tflrt_node* node) {
                           "bias) and 1 output, got %d and %d", (int)node->n_inputs,
                           (int)node->n_outputs);
   const tflrt_tensor* shape = tflrt_in(ctx, node, 0);
-  const tflrt_conv_io io = {tflrt_in(ctx, node, 2), tflrt_in(ctx, node, 1),
-                            tflrt_in(ctx, node, 3), tflrt_out(ctx, node, 0)};
+  const tflrt_conv_io io = tflrt_conv_tensors(ctx, node, &TCONV_RULES);
   const tflrt_tensor *in = io.in, *filter = io.filter, *bias = io.bias;
   if (shape == NULL || filter == NULL || in == NULL || io.out == NULL)
     return tflrt_op_error(ctx, "the output_shape, filter and input tensors are required");
@@ -142,17 +142,16 @@ static int tconv_prepare(tflrt_ctx* ctx, tflrt_node* node) {
 
 static int tconv_eval(tflrt_ctx* ctx, tflrt_node* node) {
   tconv_data* d = node->data;
-  const tflrt_tconv_kernels* k = &ctx->k->tconv;
-  const tflrt_conv_fns fns = {k->f32_tconv, k->qs8_tconv, k->qu8_tconv, k->qs16_tconv,
-                              k->qs16_tconv_acc32, k->qd8_f32_tconv, NULL, NULL};
-  const tflrt_conv_io io = {tflrt_in(ctx, node, 2), tflrt_in(ctx, node, 1),
-                            tflrt_in(ctx, node, 3), tflrt_out(ctx, node, 0)};
   if (!d->shape_const) {
-    int r = tconv_setup(ctx, &d->s, tflrt_in(ctx, node, 0), io.filter, io.out);
+    int r = tconv_setup(ctx, &d->s, tflrt_in(ctx, node, 0), tflrt_in(ctx, node, 1),
+                        tflrt_out(ctx, node, 0));
     if (r != TFLRT_OK) return r;
   }
   /* The hybrid input is quantized asymmetrically per batch (TFLite's hybrid TRANSPOSE_CONV). */
-  return tflrt_conv_run(ctx, node, &d->s, &fns, &io);
+  const tflrt_tconv_kernels* k = &ctx->k->tconv;
+  const tflrt_conv_fns fns = {k->f32_tconv, k->qs8_tconv, k->qu8_tconv, k->qs16_tconv,
+                              k->qs16_tconv_acc32, k->qd8_f32_tconv, NULL, NULL};
+  return tflrt_conv_run(ctx, node, &TCONV_RULES, &d->s, &fns);
 }
 
 const tflrt_op tflrt_op_transpose_conv = {
