@@ -6,7 +6,6 @@ dilations, SAME/VALID padding, fused activations, thread counts, and prepare err
 Integer outputs must be bit-exact; float outputs within tests/tolerances.py. `pytest -m slow`
 adds a larger sweep.
 """
-import itertools
 import zlib
 
 import numpy as np
@@ -14,54 +13,10 @@ import pytest
 
 from tests import tolerances
 from tests.oracle import check, compare_all, run_ref, run_rt
-from tests.tflite_builder import ModelBuilder
-
-ACTS = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]
-QRANGE = {np.int8: (-128, 127), np.uint8: (0, 255), np.int16: (-32768, 32767)}
-
-
-def window(n, k, stride, dilation, padding):
-    eff = (k - 1) * dilation + 1
-    out = (n + stride - 1) // stride if padding == "SAME" else int((n + stride - eff) / stride)
-    return out, max((out - 1) * stride + eff - n, 0) // 2
-
-
-def np_depthwise(x, w, b, stride, dilation, padding, act="NONE"):
-    """Float64 NHWC depthwise convolution; w is [1, KH, KW, C * multiplier]."""
-    n, h, wd, c = x.shape
-    _, kh, kw, oc = w.shape
-    dm = oc // c
-    (sh, sw), (dh, dw) = stride, dilation
-    oh, ph = window(h, kh, sh, dh, padding)
-    ow, pw = window(wd, kw, sw, dw, padding)
-    y = np.zeros((n, oh, ow, oc))
-    for oy in range(oh):
-        for ox in range(ow):
-            for ky in range(kh):
-                iy = oy * sh - ph + ky * dh
-                if not 0 <= iy < h:
-                    continue
-                for kx in range(kw):
-                    ix = ox * sw - pw + kx * dw
-                    if 0 <= ix < wd:
-                        y[:, oy, ox, :] += np.repeat(x[:, iy, ix, :].astype(np.float64), dm,
-                                                     axis=1) * w[0, ky, kx, :]
-    if b is not None:
-        y += b
-    lo, hi = {"NONE": (-np.inf, np.inf), "RELU": (0, np.inf), "RELU6": (0, 6),
-              "RELU_N1_TO_1": (-1, 1)}[act]
-    return np.clip(y, lo, hi)
-
-
-def out_quant(y, dtype):
-    lo, hi = QRANGE[dtype]
-    if y.size == 0:  # empty output (VALID padding with a window larger than the input)
-        return 1.0, 0
-    if dtype == np.int16:
-        return float(max(np.abs(y).max(), 1e-3) / 30000.0), 0
-    span = max(float(y.max() - y.min()), 1e-3)
-    scale = span / (hi - lo) * 0.9
-    return scale, int(np.clip(round(lo - y.min() / scale) + 5, lo, hi))
+from tests.ops.conv_common import (ACTS, channel_quant, check_threads, check_without_bias,
+                                   conv_options, geometry_id, np_depthwise, one_op_model,
+                                   per_channel_quant, prepare_error, quant_operands,
+                                   random_weights, run_sweep, tol_for)
 
 
 def dw_case(mode, n=1, h=6, w=7, cin=3, dm=1, kh=3, kw=3, stride=(1, 1), dilation=(1, 1),
@@ -73,103 +28,34 @@ def dw_case(mode, n=1, h=6, w=7, cin=3, dm=1, kh=3, kw=3, stride=(1, 1), dilatio
     single_scale writes hybrid_pt's (all equal) filter scales as one per-tensor scale."""
     rng = np.random.default_rng(seed)
     cout = cin * dm
-    wf = rng.uniform(-1, 1, (1, kh, kw, cout)).astype(np.float32)
-    wf *= rng.uniform(0.2, 2.0, (1, 1, 1, cout)).astype(np.float32)
-    bf = rng.uniform(-1, 1, cout).astype(np.float32)
-    if bias == "zero":
-        bf[:] = 0
-    opts = {"padding": padding, "stride_h": stride[0], "stride_w": stride[1],
-            "dilation_h_factor": dilation[0], "dilation_w_factor": dilation[1],
-            "fused_activation_function": act,
-            "depth_multiplier": dm if dm_option is None else dm_option}
-    b = ModelBuilder()
-    expected = None
+    wf, bf = random_weights(rng, (1, kh, kw, cout), 3, bias)
+    opts = conv_options(padding, stride, dilation, act,
+                        depth_multiplier=dm if dm_option is None else dm_option)
+    x_shape = (n, h, w, cin)
     if mode in ("f32", "hybrid", "hybrid_pt"):
-        x = rng.uniform(-2, 2, (n, h, w, cin)).astype(np.float32)
-        xi = b.input("x", [n, h, w, cin], np.float32)
+        x = rng.uniform(-2, 2, x_shape).astype(np.float32)
+        expected = None
         if mode == "f32":
-            wt = b.const("w", wf)
-            version = 2 if dilation != (1, 1) else 1
+            wdata, wquant, version = wf, None, 2 if dilation != (1, 1) else 1
             expected = [np_depthwise(x, wf, bf if bias else None, stride, dilation, padding,
                                      act).astype(np.float32)]
         else:
-            amax = np.abs(wf).max(axis=(0, 1, 2))
-            s = np.where(amax > 0, amax / 127, 1.0).astype(np.float32)
+            _, s = per_channel_quant(wf, 3)
             if mode == "hybrid_pt":
                 s[:] = s.max()
-            q = np.clip(np.round(wf / s), -127, 127).astype(np.int8)
-            if single_scale:
-                wt = b.const("w", q, quant=(float(s[0]), 0))
-                version = 4
-            else:
-                wt = b.const("w", q, quant={"scales": s.tolist(), "zero_points": [0] * cout,
-                                             "axis": 3})
-                version = 6
-        bt = b.const("b", bf) if bias else -1
-        yi = b.tensor("y", [n, 0, 0, cout], np.float32)
-        b.op("DEPTHWISE_CONV_2D", [xi, wt, bt] if bias else [xi, wt], [yi], options=opts,
-             version=version)
-        b.output(yi)
-        return b.build(), [x], expected
+            wdata = np.clip(np.round(wf / s), -127, 127).astype(np.int8)
+            wquant, version = ((float(s[0]), 0), 4) if single_scale else (channel_quant(s, 3), 6)
+        model = one_op_model("DEPTHWISE_CONV_2D", x_shape, cout, opts, version, w=wdata,
+                             w_quant=wquant, b=bf if bias else None)
+        return model, [x], expected
 
-    act_dtype = {"qs8": np.int8, "qs8_pt": np.int8, "qs8_int4": np.int8, "qs16": np.int16,
-                 "qu8": np.uint8}[mode]
-    if act_dtype == np.int16:
-        in_scale, in_zp = 1.0 / 8192, 0
-        xq = rng.integers(-20000, 20000, (n, h, w, cin), endpoint=True).astype(np.int16)
-    elif act_dtype == np.uint8:
-        in_scale, in_zp = 0.02, 131
-        xq = rng.integers(0, 255, (n, h, w, cin), endpoint=True).astype(np.uint8)
-    else:
-        in_scale, in_zp = 0.02, -7
-        xq = rng.integers(-128, 127, (n, h, w, cin), endpoint=True).astype(np.int8)
-    x_real = (xq.astype(np.float64) - in_zp) * in_scale
-    if mode == "qu8":
-        w_zp = 121
-        s = max(float(wf.max() - wf.min()), float(np.abs(wf).max())) / 255
-        wdata = np.clip(np.round(wf / s) + w_zp, 0, 255).astype(np.uint8)
-        w_real = (wdata.astype(np.float64) - w_zp) * s
-        w_scales = np.full(cout, s)
-        wquant = (s, w_zp)
-    elif mode == "qs8_pt":
-        s = float(np.abs(wf).max() / 127)
-        wdata = np.clip(np.round(wf / s), -127, 127).astype(np.int8)
-        w_real = wdata * s
-        w_scales = np.full(cout, s)
-        wquant = (s, 0)
-    else:
-        qmax = 7 if mode == "qs8_int4" else 127
-        amax = np.abs(wf).max(axis=(0, 1, 2))
-        w_scales = np.where(amax > 0, amax / qmax, 1.0).astype(np.float32)
-        wdata = np.clip(np.round(wf / w_scales), -qmax, qmax).astype(np.int8)
-        w_real = wdata * w_scales.astype(np.float64)
-        wquant = {"scales": w_scales.tolist(), "zero_points": [0] * cout, "axis": 3}
-    bias_scales = in_scale * np.asarray(w_scales, dtype=np.float64)
-    bq = np.round(bf / bias_scales).astype(np.int64 if mode == "qs16" else np.int32)
-    y = np_depthwise(x_real, w_real, bq * bias_scales if bias else None, stride, dilation,
-                     padding)
-    out_scale, out_zp = out_quant(y, act_dtype)
-    xi = b.input("x", [n, h, w, cin], act_dtype, quant=(in_scale, in_zp))
+    xq, operands = quant_operands(rng, mode, x_shape, wf, bf, 3, bias, lambda x, w, b: np_depthwise(
+        x, w, b, stride, dilation, padding))
     int4 = mode == "qs8_int4" and not int4_as_int8
-    wt = b.const("w", wdata, dtype="int4" if int4 else None, quant=wquant)
-    bt = -1
-    if bias:
-        if mode in ("qu8", "qs8_pt"):  # per-tensor filter: one bias scale
-            bquant = (float(bias_scales[0]), 0)
-        else:
-            bquant = {"scales": bias_scales.astype(np.float32).tolist(),
-                      "zero_points": [0] * cout, "axis": 0}
-        bt = b.const("b", bq, quant=bquant)
-    yi = b.tensor("y", [n, 0, 0, cout], act_dtype, quant=(out_scale, out_zp))
     version = {"qs8": 3, "qs8_pt": 3, "qs8_int4": 7 if int4 else 3, "qs16": 5, "qu8": 1}[mode]
-    b.op("DEPTHWISE_CONV_2D", [xi, wt, bt] if bias else [xi, wt], [yi], options=opts,
-         version=version)
-    b.output(yi)
-    return b.build(), [xq], expected
-
-
-def tol_for(mode):
-    return tolerances.HYBRID if mode.startswith("hybrid") else tolerances.FLOAT32
+    model = one_op_model("DEPTHWISE_CONV_2D", x_shape, cout, opts, version,
+                         w_dtype="int4" if int4 else None, **operands)
+    return model, [xq], None
 
 
 def run_case(mode, **kw):
@@ -205,8 +91,7 @@ GEOMETRIES = [
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("geom", GEOMETRIES, ids=lambda g: "x".join(map(str, g[:7])) +
-                         f"_s{g[7][0]}{g[7][1]}_d{g[8][0]}{g[8][1]}_{g[9]}")
+@pytest.mark.parametrize("geom", GEOMETRIES, ids=geometry_id)
 def test_depthwise_geometries(mode, geom):
     n, h, w, cin, dm, kh, kw, stride, dilation, padding = geom
     run_case(mode, n=n, h=h, w=w, cin=cin, dm=dm, kh=kh, kw=kw, stride=stride,
@@ -235,30 +120,12 @@ def test_depthwise_multiplier_option_ignored(mode, dm_option):
 @pytest.mark.parametrize("threads", [2, 3])
 def test_depthwise_threads(mode, threads):
     model, inputs, expected = dw_case(mode, n=2, h=9, w=6, cin=3, dm=2, seed=11)
-    one = run_rt(model, inputs, num_threads=1)
-    many = run_rt(model, inputs, num_threads=threads)
-    for a, b in zip(one, many):
-        np.testing.assert_array_equal(a, b)
-    check(model, inputs, expected=expected, tol=tol_for(mode), num_threads=threads)
+    check_threads(model, inputs, expected, tol_for(mode), threads)
 
 
 @pytest.mark.parametrize("mode", ["f32", "qs8", "qu8", "qs16", "hybrid"])
 def test_depthwise_without_bias(mode):
-    model_nb, inputs, _ = dw_case(mode, bias=False, dm=2, seed=3)
-    model_zb, _, _ = dw_case(mode, bias="zero", dm=2, seed=3)
-    compare_all(run_rt(model_nb, inputs), run_ref(model_zb, inputs), tol_for(mode),
-                source="oracle with a zero bias")
-
-
-def _float_dw(options, w_shape=(1, 3, 3, 6), x_shape=(1, 5, 5, 3), bias_len=6):
-    b = ModelBuilder()
-    xi = b.input("x", list(x_shape), np.float32)
-    wt = b.const("w", np.ones(w_shape, np.float32))
-    bt = b.const("b", np.zeros(bias_len, np.float32))
-    yi = b.tensor("y", [1, 1, 1, w_shape[3]], np.float32)
-    b.op("DEPTHWISE_CONV_2D", [xi, wt, bt], [yi], options=options, version=1)
-    b.output(yi)
-    return b.build(), [np.ones(x_shape, np.float32)]
+    check_without_bias(dw_case, mode, dm=2, seed=3)
 
 
 @pytest.mark.parametrize("options,w_shape,x_shape,bias_len,message", [
@@ -270,26 +137,18 @@ def _float_dw(options, w_shape=(1, 3, 3, 6), x_shape=(1, 5, 5, 3), bias_len=6):
     ({}, (1, 3, 3, 6), (1, 5, 5, 3), 5, "bias"),
 ])
 def test_depthwise_prepare_errors(options, w_shape, x_shape, bias_len, message):
-    model, inputs = _float_dw(options, w_shape, x_shape, bias_len)
-    with pytest.raises(Exception, match=message) as e:
-        run_rt(model, inputs)
-    assert "DEPTHWISE_CONV_2D" in str(e.value)
+    model = one_op_model("DEPTHWISE_CONV_2D", x_shape, w_shape[3], options, 1,
+                         w=np.ones(w_shape, np.float32), b=np.zeros(bias_len, np.float32))
+    prepare_error(model, "DEPTHWISE_CONV_2D", message)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 def test_depthwise_sweep(mode):
-    rng = np.random.default_rng(98)
-    shapes = [(1, 1), (2, 3), (5, 5), (7, 4), (8, 9), (12, 13)]
-    cases = itertools.product(shapes, [(1, 1), (3, 3), (2, 5)], [(1, 1), (2, 2), (1, 3)],
-                              [(1, 1), (2, 1)], ["SAME", "VALID"])
-    ran = 0
-    for (h, w), (kh, kw), stride, dilation, padding in cases:
-        if padding == "VALID" and ((kh - 1) * dilation[0] + 1 > h + stride[0] - 1 or
-                                   (kw - 1) * dilation[1] + 1 > w + stride[1] - 1):
-            continue
-        run_case(mode, n=int(rng.integers(1, 3)), h=h, w=w, cin=int(rng.integers(1, 7)),
-                 dm=int(rng.integers(1, 4)), kh=kh, kw=kw, stride=stride, dilation=dilation,
-                 padding=padding, act=ACTS[int(rng.integers(0, 4))], seed=ran)
-        ran += 1
-    assert ran > 50
+    def one(rng, seed, hw, k, stride, dilation, padding):
+        run_case(mode, n=int(rng.integers(1, 3)), h=hw[0], w=hw[1], cin=int(rng.integers(1, 7)),
+                 dm=int(rng.integers(1, 4)), kh=k[0], kw=k[1], stride=stride, dilation=dilation,
+                 padding=padding, act=ACTS[int(rng.integers(0, 4))], seed=seed)
+
+    run_sweep(98, [(1, 1), (2, 3), (5, 5), (7, 4), (8, 9), (12, 13)], [(1, 1), (3, 3), (2, 5)],
+              [(1, 1), (2, 2), (1, 3)], [(1, 1), (2, 1)], one)

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from tests import tolerances
-from tests.oracle import check, rt_interpreter
+from tests.oracle import _litert_interpreter, check, have_litert
+from tests.ops.conv_common import prepare_error
 from tests.tflite_builder import ModelBuilder
 
 
@@ -36,7 +37,7 @@ G_IDS = ["{}x{}x{}x{}-o{}-k{}x{}-s{}x{}-{}".format(*g) for g in GEOMETRIES]
 
 
 def tconv_model(g, in_type, filter_data, fq=None, iq=None, oq=None, bias=None, act="NONE",
-                const_shape=True, out_hw=None, version=None, bias_type=None):
+                const_shape=True, out_hw=None, version=None, bias_type=None, bq=None):
     n, h, w, cin, cout, kh, kw, sh, sw, padding = g
     oh, ow = out_hw or (out_size(h, kh, sh, padding), out_size(w, kw, sw, padding))
     b = ModelBuilder()
@@ -46,7 +47,7 @@ def tconv_model(g, in_type, filter_data, fq=None, iq=None, oq=None, bias=None, a
     x = b.input("x", [n, h, w, cin], in_type, quant=iq)
     ins = [s, f, x]
     if bias is not None:
-        ins.append(b.const("bias", bias))
+        ins.append(b.const("bias", bias, quant=bq))
     y = b.tensor("y", [n, oh, ow, cout], in_type, quant=oq)
     opts = {"padding": padding, "stride_h": sh, "stride_w": sw, "fused_activation_function": act}
     if bias_type is not None:
@@ -180,28 +181,49 @@ def test_threads(threads):
     check(m, [rand(rng, (2, 5, 6, 4), np.int8)], num_threads=threads)
 
 
-def prepare_error(model_bytes):
-    with pytest.raises((RuntimeError, ValueError)) as e:
-        it = rt_interpreter(model_content=model_bytes)
-        it.allocate_tensors()
-    return str(e.value)
-
-
 def test_errors():
     g = (1, 4, 4, 3, 2, 3, 3, 2, 2, "SAME")
     rng = np.random.default_rng(0)
     filt = rand(rng, (2, 3, 3, 3), np.float32)
-    m, _ = tconv_model(g, np.float32, filt, out_hw=(5, 12))
-    assert "does not match" in prepare_error(m)
-    m, _ = tconv_model((1, 4, 4, 3, 2, 3, 3, 0, 2, "SAME"), np.float32, filt, out_hw=(8, 8))
-    assert "strides" in prepare_error(m)
-    bad = rand(rng, (2, 3, 3, 5), np.float32)
-    m, _ = tconv_model(g, np.float32, bad)
-    assert "channels" in prepare_error(m)
-    m, _ = tconv_model(g, np.float32, filt, bias=np.zeros(3, np.float32))
-    assert "bias" in prepare_error(m)
+
+    def error(model, match):
+        return prepare_error(model, "TRANSPOSE_CONV", match)
+
+    error(tconv_model(g, np.float32, filt, out_hw=(5, 12))[0], "does not match")
+    error(tconv_model((1, 4, 4, 3, 2, 3, 3, 0, 2, "SAME"), np.float32, filt, out_hw=(8, 8))[0],
+          "strides")
+    error(tconv_model(g, np.float32, rand(rng, (2, 3, 3, 5), np.float32))[0], "channels")
+    error(tconv_model(g, np.float32, filt, bias=np.zeros(3, np.float32))[0],
+          r"bias tensor \d+ \('bias'\) has 3 elements")
     f8 = rand(rng, (2, 3, 3, 3), np.int8)
-    m, _ = tconv_model(g, np.int16, f8, (0.01, 0), (0.001, 2), (0.001, 0))
-    assert "zero point" in prepare_error(m)
-    m, _ = tconv_model(g, np.int8, f8)
-    assert "quantization" in prepare_error(m) or "scale" in prepare_error(m)
+    error(tconv_model(g, np.int16, f8, (0.01, 0), (0.001, 2), (0.001, 0))[0], "zero point 0")
+    error(tconv_model(g, np.int8, f8)[0], "no quantization parameters")
+
+
+G_1X1 = (1, 4, 4, 3, 2, 1, 1, 1, 1, "VALID")
+
+
+@pytest.mark.parametrize("bq", [None, {"scales": [0.25, 0.25], "zero_points": [0, 0], "axis": 0},
+                                (0.3, 0)], ids=["no_quant", "per_channel", "off_by_20pct"])
+def test_uint8_bias_scale_checked(bq):
+    # Legacy uint8, as LiteRT (and CONV_2D): the bias's per-tensor scale (0 unless it has
+    # exactly one) must be input_scale x filter_scale within 2% of an output step.
+    m, _ = tconv_model(G_1X1, np.uint8, np.full((2, 1, 1, 3), 140, np.uint8), (0.5, 128),
+                       (0.5, 128), (0.1, 100), bias=np.array([3, -4], np.int32), bq=bq)
+    assert "bias tensor" in prepare_error(m, "TRANSPOSE_CONV", "differs from input scale")
+    if have_litert():
+        with pytest.raises(RuntimeError):
+            _litert_interpreter(m).allocate_tensors()
+
+
+def test_bias_zero_point_read_per_tensor():
+    # A bias zero point is checked when the bias has one (per-tensor) scale, as LiteRT reads it;
+    # per-channel zero points are not read.
+    filt = np.full((2, 1, 1, 3), 10, np.int8)
+    bias = np.array([3, -4], np.int32)
+    x = np.full((1, 4, 4, 3), 3, np.int8)
+    bq = {"scales": [0.25, 0.25], "zero_points": [5, 0], "axis": 0}
+    m, _ = tconv_model(G_1X1, np.int8, filt, (0.5, 0), (0.5, 0), (1.0, 0), bias=bias, bq=bq)
+    check(m, [x])
+    m, _ = tconv_model(G_1X1, np.int8, filt, (0.5, 0), (0.5, 0), (1.0, 0), bias=bias, bq=(0.25, 5))
+    prepare_error(m, "TRANSPOSE_CONV", r"bias tensor \d+ \('bias'\) has zero point 5")
