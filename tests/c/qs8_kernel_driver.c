@@ -11,6 +11,7 @@
 
 #include "kernels/conv.h"
 #include "kernels/fully_connected.h"
+#include "kernels/simd_tmpl/qs8_slots.h"
 
 typedef struct {
   int32_t kind; /* 1 CONV_2D, 2 DEPTHWISE_CONV_2D, 3 FULLY_CONNECTED */
@@ -34,21 +35,9 @@ typedef struct {
 #define EXPORT __attribute__((visibility("default")))
 #else
 #define EXPORT
-size_t tflrt_qs8_conv2d_packed_size__avx512vnni(const tflrt_conv_params* p);
-void tflrt_qs8_conv2d_pack__avx512vnni(const tflrt_conv_params* p, const int8_t* filter,
-                                       const int32_t* bias, void* packed);
-void tflrt_qs8_conv2d_packed__avx512vnni(const tflrt_conv_params* p, const int8_t* input,
-                                         const void* packed, int8_t* output, int32_t begin,
-                                         int32_t end);
-size_t tflrt_qs8_dwconv2d_packed_size__avx512(const tflrt_conv_params* p);
-void tflrt_qs8_dwconv2d_pack__avx512(const tflrt_conv_params* p, const int8_t* filter,
-                                     const int32_t* bias, void* packed);
-void tflrt_qs8_dwconv2d_packed__avx512(const tflrt_conv_params* p, const int8_t* input,
-                                       const void* packed, int8_t* output, int32_t begin,
-                                       int32_t end);
-void tflrt_qs8_fc__avx512(const tflrt_fc_params* p, const int8_t* input, const int8_t* weights,
-                          const int32_t* bias, int8_t* output, int32_t r0, int32_t r1, int32_t c0,
-                          int32_t c1);
+TFLRT_QS8_DECLARE_PACKED(conv2d, avx512vnni)
+TFLRT_QS8_DECLARE_PACKED(dwconv2d, avx512)
+TFLRT_QS8_DECLARE_FC(avx512)
 
 /* freestanding: the compiler may call these */
 void* memcpy(void* d, const void* s, size_t n) {
@@ -79,12 +68,12 @@ EXPORT int64_t qs8_run_case(const qs8_case* c) {
     p.q_max = c->q_max;
     p.out_scale = c->scale;
 #ifdef QS8_DRIVER_REF
-    tflrt_qs8_fc__ref(&p, c->input, c->filter, c->bias, c->output, c->begin, c->split, 0, c->out_features);
-    tflrt_qs8_fc__ref(&p, c->input, c->filter, c->bias, c->output, c->split, c->end, 0, c->out_features);
+    const tflrt_qs8_fc_fn fc = tflrt_qs8_fc__ref;
 #else
-    tflrt_qs8_fc__avx512(&p, c->input, c->filter, c->bias, c->output, c->begin, c->split, 0, c->out_features);
-    tflrt_qs8_fc__avx512(&p, c->input, c->filter, c->bias, c->output, c->split, c->end, 0, c->out_features);
+    const tflrt_qs8_fc_fn fc = tflrt_qs8_fc__avx512;
 #endif
+    fc(&p, c->input, c->filter, c->bias, c->output, c->begin, c->split, 0, c->out_features);
+    fc(&p, c->input, c->filter, c->bias, c->output, c->split, c->end, 0, c->out_features);
     return 1;
   }
   tflrt_conv_params p = {0};
@@ -113,27 +102,20 @@ EXPORT int64_t qs8_run_case(const qs8_case* c) {
   p.q_max = c->q_max;
   p.out_mult = c->mult;
   p.out_shift = c->shift;
+  const int conv = c->kind == 1;
 #ifdef QS8_DRIVER_REF
-  if (c->kind == 1) {
-    tflrt_qs8_conv2d__ref(&p, c->input, c->filter, c->bias, c->output, c->begin, c->split);
-    tflrt_qs8_conv2d__ref(&p, c->input, c->filter, c->bias, c->output, c->split, c->end);
-  } else {
-    tflrt_qs8_dwconv2d__ref(&p, c->input, c->filter, c->bias, c->output, c->begin, c->split);
-    tflrt_qs8_dwconv2d__ref(&p, c->input, c->filter, c->bias, c->output, c->split, c->end);
-  }
-  return 1;
+  const tflrt_qs8_conv_fn run = conv ? tflrt_qs8_conv2d__ref : tflrt_qs8_dwconv2d__ref;
+  run(&p, c->input, c->filter, c->bias, c->output, c->begin, c->split);
+  run(&p, c->input, c->filter, c->bias, c->output, c->split, c->end);
 #else
-  if (c->kind == 1) {
-    if (tflrt_qs8_conv2d_packed_size__avx512vnni(&p) == 0) return 0;
-    tflrt_qs8_conv2d_pack__avx512vnni(&p, c->filter, c->bias, c->work);
-    tflrt_qs8_conv2d_packed__avx512vnni(&p, c->input, c->work, c->output, c->begin, c->split);
-    tflrt_qs8_conv2d_packed__avx512vnni(&p, c->input, c->work, c->output, c->split, c->end);
-  } else {
-    if (tflrt_qs8_dwconv2d_packed_size__avx512(&p) == 0) return 0;
-    tflrt_qs8_dwconv2d_pack__avx512(&p, c->filter, c->bias, c->work);
-    tflrt_qs8_dwconv2d_packed__avx512(&p, c->input, c->work, c->output, c->begin, c->split);
-    tflrt_qs8_dwconv2d_packed__avx512(&p, c->input, c->work, c->output, c->split, c->end);
-  }
-  return 1;
+  const tflrt_qs8_conv_packed_size_fn size =
+      conv ? tflrt_qs8_conv2d_packed_size__avx512vnni : tflrt_qs8_dwconv2d_packed_size__avx512;
+  const tflrt_qs8_conv_pack_fn pack = conv ? tflrt_qs8_conv2d_pack__avx512vnni : tflrt_qs8_dwconv2d_pack__avx512;
+  const tflrt_qs8_conv_packed_fn run = conv ? tflrt_qs8_conv2d_packed__avx512vnni : tflrt_qs8_dwconv2d_packed__avx512;
+  if (size(&p) == 0) return 0;
+  pack(&p, c->filter, c->bias, c->work);
+  run(&p, c->input, c->work, c->output, c->begin, c->split);
+  run(&p, c->input, c->work, c->output, c->split, c->end);
 #endif
+  return 1;
 }

@@ -7,11 +7,13 @@
  * reference's uint32 accumulator. Requantization is fc_ref.c's: round(acc * out_scale[c]) in
  * double, half away from zero, saturated to int32, plus the output offset, clamped; here 4
  * lanes at a time (qs8_fc_requant4). */
+#include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../fully_connected.h"
-#include "qs8_avx2.h"
+#include "../simd_tmpl/qs8_slots.h"
+
+TFLRT_QS8_DECLARE_FC(avx2)
 
 /* out[i] = clamp(round(acc[i] * scale[i]) + off, qmin, qmax), i < 4, exactly as fc_ref.c:
  * int32 -> double is exact, the product is the same IEEE multiply, round half away from zero

@@ -1,5 +1,6 @@
-/* The float32 vector vocabulary of the shared kernel templates (../simd_tmpl/), for AVX2 + FMA:
- * 8 floats per vector. Every ISA folder defines the same names (see simd_tmpl/README.md).
+/* The vector vocabulary of the shared kernel templates (../simd_tmpl/), for AVX2 + FMA: 8 floats
+ * (or int32) per vector. Every ISA folder defines the same names (see simd_tmpl/README.md); the
+ * ones that are the same at every x86 width are written once in ../simd_tmpl/simd_x86.h.
  *
  * Partial ("tail") operations touch exactly n < VN elements: v_ld_part uses a masked load
  * (masked lanes are neither read nor faulted), v_st_part writes element by element, so kernels
@@ -16,24 +17,12 @@
 #define ISA_SUFFIX "avx2"
 
 typedef __m256 vf;
+typedef __m256i vi;
+#define SIMD_X86(op) _mm256_##op
+static inline vf vi_as_vf(vi x) { return _mm256_castsi256_ps(x); }
+#include "../simd_tmpl/simd_x86.h"
 
-static inline vf v_ld(const float* p) { return _mm256_loadu_ps(p); }
-static inline void v_st(float* p, vf v) { _mm256_storeu_ps(p, v); }
-static inline vf v_set1(float x) { return _mm256_set1_ps(x); }
 static inline vf v_bcast(const float* p) { return _mm256_broadcast_ss(p); }
-static inline vf v_zero(void) { return _mm256_setzero_ps(); }
-/* a * b + c, one rounding */
-static inline vf v_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
-static inline vf v_add(vf a, vf b) { return _mm256_add_ps(a, b); }
-static inline vf v_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
-static inline vf v_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
-static inline vf v_div(vf a, vf b) { return _mm256_div_ps(a, b); }
-/* x86 semantics: a > b ? a : b (v_max) and a < b ? a : b (v_min); when either is NaN the
- * result is b. So v_max(lo, x) keeps a NaN x, and v_max(x, lo) replaces it by lo. */
-static inline vf v_max(vf a, vf b) { return _mm256_max_ps(a, b); }
-static inline vf v_min(vf a, vf b) { return _mm256_min_ps(a, b); }
-/* x < lo ? lo : x, then > hi ? hi : . ; NaN passes (TFLite's activation clamp) */
-static inline vf v_clamp(vf x, vf lo, vf hi) { return _mm256_min_ps(hi, _mm256_max_ps(lo, x)); }
 
 /* Comparisons produce lane masks used only by v_select. */
 typedef __m256 vmask;
@@ -42,13 +31,8 @@ static inline vmask v_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
 /* m ? a : b, lane by lane */
 static inline vf v_select(vmask m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
 
-/* round to nearest integer (as float), and float -> int32 bit tricks for exp */
+/* round to nearest integer (as float) */
 static inline vf v_round(vf x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-/* 2^n for integral n in [-126, 127] given as a float */
-static inline vf v_pow2i(vf n) {
-  const __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
-  return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
-}
 static inline vf v_abs(vf x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
 
 static inline __m256i v_tail_mask(size_t n) {
@@ -62,18 +46,6 @@ static inline void v_st_part(float* p, vf v, size_t n) {
   _mm256_storeu_ps(t, v);
   for (size_t i = 0; i < n; i++) p[i] = t[i];
 }
-
-/* Denormal operands and results cost microcode assists on many x86 cores. The approximate
- * kernels (not bit-identical anyway) run with flush-to-zero and denormals-are-zero (MXCSR FTZ |
- * DAZ) and restore the caller's MXCSR before returning: results move by less than FLT_MIN
- * (1.2e-38). The exact kernels keep IEEE denormals, as the reference does. */
-typedef unsigned int v_fpstate;
-static inline v_fpstate v_fp_enter(void) {
-  const unsigned int csr = _mm_getcsr();
-  _mm_setcsr(csr | 0x8040u);
-  return csr;
-}
-static inline void v_fp_leave(v_fpstate csr) { _mm_setcsr(csr); }
 
 /* base[idx[l]] for each lane l */
 static inline vf v_gather(const float* base, const int32_t* idx) {
@@ -106,5 +78,17 @@ static inline float v_hsum(vf v) {
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
+
+/* ---- int32 lanes: the width-specific part of the int8 kernels' vocabulary ---- */
+static inline vi vi_ld(const void* p) { return _mm256_loadu_si256((const __m256i*)p); }
+static inline void vi_st(void* p, vi v) { _mm256_storeu_si256((__m256i*)p, v); }
+static inline vi vi_and(vi a, vi b) { return _mm256_and_si256(a, b); }
+static inline vi vi_set1_64(int64_t x) { return _mm256_set1_epi64x(x); }
+/* the even int32 lanes of `even`, the odd ones of `odd` */
+static inline vi vi_blend_odd(vi even, vi odd) { return _mm256_blend_epi32(even, odd, 0xAA); }
+/* a > b lane by lane (all ones or 0), and s + 1 where m */
+typedef __m256i vi_mask;
+static inline vi_mask vi_gt(vi a, vi b) { return _mm256_cmpgt_epi32(a, b); }
+static inline vi vi_inc(vi s, vi_mask m) { return _mm256_sub_epi32(s, m); }
 
 #endif

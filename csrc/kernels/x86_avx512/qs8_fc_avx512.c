@@ -7,11 +7,13 @@
  * Accumulation is int32 (wrapping, as the reference's uint32 accumulator). Requantization is
  * fc_ref.c's: round(acc * out_scale[c]) in double with round half away from zero, saturated to
  * int32, plus the output offset, clamped; here 8 lanes at a time (qs8_fc_requant8). */
+#include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../fully_connected.h"
-#include "qs8_avx512.h"
+#include "../simd_tmpl/qs8_slots.h"
+
+TFLRT_QS8_DECLARE_FC(avx512)
 
 /* out[i] = clamp(round(acc[i] * scale[i]) + off, qmin, qmax) for n <= 8 lanes, exactly as
  * fc_ref.c: acc -> double is exact; the product is the same IEEE double multiply; round half

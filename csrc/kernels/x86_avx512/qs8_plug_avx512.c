@@ -4,25 +4,13 @@
  * (F/BW/DQ/VL) does not include it. Without VNNI the AVX2 CONV_2D kernels stay in place. */
 #include <cpuid.h>
 
-#include "../conv.h"
-#include "../fully_connected.h"
-#include "qs8_avx512.h"
+#include "../simd_tmpl/qs8_slots.h"
+#include "simd_avx512.h"
+#include "../simd_tmpl/plug.h"
 
-size_t tflrt_qs8_conv2d_packed_size__avx512vnni(const tflrt_conv_params* p);
-void tflrt_qs8_conv2d_pack__avx512vnni(const tflrt_conv_params* p, const int8_t* filter,
-                                       const int32_t* bias, void* packed);
-void tflrt_qs8_conv2d_packed__avx512vnni(const tflrt_conv_params* p, const int8_t* input,
-                                         const void* packed, int8_t* output, int32_t begin,
-                                         int32_t end);
-size_t tflrt_qs8_dwconv2d_packed_size__avx512(const tflrt_conv_params* p);
-void tflrt_qs8_dwconv2d_pack__avx512(const tflrt_conv_params* p, const int8_t* filter,
-                                     const int32_t* bias, void* packed);
-void tflrt_qs8_dwconv2d_packed__avx512(const tflrt_conv_params* p, const int8_t* input,
-                                       const void* packed, int8_t* output, int32_t begin,
-                                       int32_t end);
-void tflrt_qs8_fc__avx512(const tflrt_fc_params* p, const int8_t* input, const int8_t* weights,
-                          const int32_t* bias, int8_t* output, int32_t r0, int32_t r1, int32_t c0,
-                          int32_t c1);
+TFLRT_QS8_DECLARE_PACKED(conv2d, avx512vnni)
+TFLRT_QS8_DECLARE_PACKED(dwconv2d, avx512)
+TFLRT_QS8_DECLARE_FC(avx512)
 
 static int cpu_has_avx512vnni(void) {
   unsigned a, b, c, d;
@@ -31,14 +19,8 @@ static int cpu_has_avx512vnni(void) {
   return (c >> 11) & 1;
 }
 
-void tflrt_qs8_plug_avx512(tflrt_kernels* k) {
-  k->conv.qs8_dwconv2d_packed_size = tflrt_qs8_dwconv2d_packed_size__avx512;
-  k->conv.qs8_dwconv2d_pack = tflrt_qs8_dwconv2d_pack__avx512;
-  k->conv.qs8_dwconv2d_packed = tflrt_qs8_dwconv2d_packed__avx512;
+void ISA_FN(tflrt_plug_qs8)(tflrt_kernels* k) {
+  TFLRT_QS8_PLUG_PACKED(k, dwconv2d, avx512);
   k->fc.qs8_fc = tflrt_qs8_fc__avx512;
-  if (cpu_has_avx512vnni()) {
-    k->conv.qs8_conv2d_packed_size = tflrt_qs8_conv2d_packed_size__avx512vnni;
-    k->conv.qs8_conv2d_pack = tflrt_qs8_conv2d_pack__avx512vnni;
-    k->conv.qs8_conv2d_packed = tflrt_qs8_conv2d_packed__avx512vnni;
-  }
+  if (cpu_has_avx512vnni()) TFLRT_QS8_PLUG_PACKED(k, conv2d, avx512vnni);
 }
