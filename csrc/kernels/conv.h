@@ -69,28 +69,36 @@ typedef struct tflrt_conv_params {
   int32_t hybrid_mode;       /* TFLRT_HYBRID_* */
 } tflrt_conv_params;
 
-/* Row-range conv/depthwise kernels. bias may be NULL (no bias). */
-typedef void (*tflrt_f32_conv_fn)(const tflrt_conv_params* p, const float* input,
-                                  const float* filter, const float* bias, float* output,
-                                  int32_t begin, int32_t end);
-typedef void (*tflrt_qs8_conv_fn)(const tflrt_conv_params* p, const int8_t* input,
-                                  const int8_t* filter, const int32_t* bias, int8_t* output,
-                                  int32_t begin, int32_t end);
-typedef void (*tflrt_qu8_conv_fn)(const tflrt_conv_params* p, const uint8_t* input,
-                                  const uint8_t* filter, const int32_t* bias, uint8_t* output,
-                                  int32_t begin, int32_t end);
-typedef void (*tflrt_qs16_conv_fn)(const tflrt_conv_params* p, const int16_t* input,
-                                   const int8_t* filter, const int64_t* bias, int16_t* output,
+/* Row-range conv/depthwise kernels. bias may be NULL (no bias). Each signature is written once,
+ * as a function type (tflrt_*_conv_kernel, which also declares the reference kernels below);
+ * the table slots hold pointers to it (tflrt_*_conv_fn). */
+typedef void tflrt_f32_conv_kernel(const tflrt_conv_params* p, const float* input,
+                                   const float* filter, const float* bias, float* output,
                                    int32_t begin, int32_t end);
-typedef void (*tflrt_qs16_conv_acc32_fn)(const tflrt_conv_params* p, const int16_t* input,
-                                         const int8_t* filter, const int32_t* bias,
-                                         int16_t* output, int32_t begin, int32_t end);
+typedef void tflrt_qs8_conv_kernel(const tflrt_conv_params* p, const int8_t* input,
+                                   const int8_t* filter, const int32_t* bias, int8_t* output,
+                                   int32_t begin, int32_t end);
+typedef void tflrt_qu8_conv_kernel(const tflrt_conv_params* p, const uint8_t* input,
+                                   const uint8_t* filter, const int32_t* bias, uint8_t* output,
+                                   int32_t begin, int32_t end);
+typedef void tflrt_qs16_conv_kernel(const tflrt_conv_params* p, const int16_t* input,
+                                    const int8_t* filter, const int64_t* bias, int16_t* output,
+                                    int32_t begin, int32_t end);
+typedef void tflrt_qs16_conv_acc32_kernel(const tflrt_conv_params* p, const int16_t* input,
+                                          const int8_t* filter, const int32_t* bias,
+                                          int16_t* output, int32_t begin, int32_t end);
 /* Hybrid: input is the int8 quantized copy of the float input; batch_scale/batch_zp have one
  * entry per batch. */
-typedef void (*tflrt_qd8_f32_conv_fn)(const tflrt_conv_params* p, const int8_t* input,
-                                      const float* batch_scale, const int32_t* batch_zp,
-                                      const int8_t* filter, const float* bias, float* output,
-                                      int32_t begin, int32_t end);
+typedef void tflrt_qd8_f32_conv_kernel(const tflrt_conv_params* p, const int8_t* input,
+                                       const float* batch_scale, const int32_t* batch_zp,
+                                       const int8_t* filter, const float* bias, float* output,
+                                       int32_t begin, int32_t end);
+typedef tflrt_f32_conv_kernel* tflrt_f32_conv_fn;
+typedef tflrt_qs8_conv_kernel* tflrt_qs8_conv_fn;
+typedef tflrt_qu8_conv_kernel* tflrt_qu8_conv_fn;
+typedef tflrt_qs16_conv_kernel* tflrt_qs16_conv_fn;
+typedef tflrt_qs16_conv_acc32_kernel* tflrt_qs16_conv_acc32_fn;
+typedef tflrt_qd8_f32_conv_kernel* tflrt_qd8_f32_conv_fn;
 
 /* Dynamic input quantization of n floats (one batch) for the hybrid paths, as TFLite's
  * SymmetricQuantizeFloats / AsymmetricQuantizeFloats:
@@ -100,9 +108,11 @@ typedef void (*tflrt_qd8_f32_conv_fn)(const tflrt_conv_params* p, const int8_t* 
  *               half away from zero before adding zp, as LiteRT's released builds do
  *               (details in reference/conv_ref.c)
  * An all-zero input gives scale 1 and zero point 0. */
-typedef void (*tflrt_f32_to_qd8_sym_fn)(const float* x, size_t n, int8_t* q, float* scale);
-typedef void (*tflrt_f32_to_qd8_asym_fn)(const float* x, size_t n, int8_t* q, float* scale,
-                                         int32_t* zero_point);
+typedef void tflrt_f32_to_qd8_sym_kernel(const float* x, size_t n, int8_t* q, float* scale);
+typedef void tflrt_f32_to_qd8_asym_kernel(const float* x, size_t n, int8_t* q, float* scale,
+                                          int32_t* zero_point);
+typedef tflrt_f32_to_qd8_sym_kernel* tflrt_f32_to_qd8_sym_fn;
+typedef tflrt_f32_to_qd8_asym_kernel* tflrt_f32_to_qd8_asym_fn;
 
 /* Optional float32 CONV_2D weight packing (NULL in the reference table; an ISA plug sets all
  * three together, and the packed layout is private to that plug). When the slots are set and
@@ -159,45 +169,19 @@ typedef struct tflrt_conv_kernels {
   tflrt_qs8_conv_packed_fn qs8_dwconv2d_packed;
 } tflrt_conv_kernels;
 
-/* Fills every slot with the reference kernels (reference/conv_ref.c, depthwise_ref.c). */
+/* Fills every slot with the reference kernels (reference/conv_ref.c, depthwise_ref.c, which
+ * share reference/conv_ref.h). */
 void tflrt_conv_kernels_ref(tflrt_conv_kernels* k);
 
 /* Reference kernels, exported so ISA files can fall back to them for edge cases and tests can
  * call them directly. */
-void tflrt_f32_conv2d__ref(const tflrt_conv_params* p, const float* input, const float* filter,
-                           const float* bias, float* output, int32_t begin, int32_t end);
-void tflrt_qs8_conv2d__ref(const tflrt_conv_params* p, const int8_t* input, const int8_t* filter,
-                           const int32_t* bias, int8_t* output, int32_t begin, int32_t end);
-void tflrt_qu8_conv2d__ref(const tflrt_conv_params* p, const uint8_t* input,
-                           const uint8_t* filter, const int32_t* bias, uint8_t* output,
-                           int32_t begin, int32_t end);
-void tflrt_qs16_conv2d__ref(const tflrt_conv_params* p, const int16_t* input,
-                            const int8_t* filter, const int64_t* bias, int16_t* output,
-                            int32_t begin, int32_t end);
-void tflrt_qs16_conv2d_acc32__ref(const tflrt_conv_params* p, const int16_t* input,
-                                  const int8_t* filter, const int32_t* bias, int16_t* output,
-                                  int32_t begin, int32_t end);
-void tflrt_qd8_f32_conv2d__ref(const tflrt_conv_params* p, const int8_t* input,
-                               const float* batch_scale, const int32_t* batch_zp,
-                               const int8_t* filter, const float* bias, float* output,
-                               int32_t begin, int32_t end);
-void tflrt_f32_dwconv2d__ref(const tflrt_conv_params* p, const float* input, const float* filter,
-                             const float* bias, float* output, int32_t begin, int32_t end);
-void tflrt_qs8_dwconv2d__ref(const tflrt_conv_params* p, const int8_t* input,
-                             const int8_t* filter, const int32_t* bias, int8_t* output,
-                             int32_t begin, int32_t end);
-void tflrt_qu8_dwconv2d__ref(const tflrt_conv_params* p, const uint8_t* input,
-                             const uint8_t* filter, const int32_t* bias, uint8_t* output,
-                             int32_t begin, int32_t end);
-void tflrt_qs16_dwconv2d__ref(const tflrt_conv_params* p, const int16_t* input,
-                              const int8_t* filter, const int64_t* bias, int16_t* output,
-                              int32_t begin, int32_t end);
-void tflrt_qd8_f32_dwconv2d__ref(const tflrt_conv_params* p, const int8_t* input,
-                                 const float* batch_scale, const int32_t* batch_zp,
-                                 const int8_t* filter, const float* bias, float* output,
-                                 int32_t begin, int32_t end);
-void tflrt_f32_to_qd8_sym__ref(const float* x, size_t n, int8_t* q, float* scale);
-void tflrt_f32_to_qd8_asym__ref(const float* x, size_t n, int8_t* q, float* scale,
-                                int32_t* zero_point);
+tflrt_f32_conv_kernel tflrt_f32_conv2d__ref, tflrt_f32_dwconv2d__ref;
+tflrt_qs8_conv_kernel tflrt_qs8_conv2d__ref, tflrt_qs8_dwconv2d__ref;
+tflrt_qu8_conv_kernel tflrt_qu8_conv2d__ref, tflrt_qu8_dwconv2d__ref;
+tflrt_qs16_conv_kernel tflrt_qs16_conv2d__ref, tflrt_qs16_dwconv2d__ref;
+tflrt_qs16_conv_acc32_kernel tflrt_qs16_conv2d_acc32__ref;
+tflrt_qd8_f32_conv_kernel tflrt_qd8_f32_conv2d__ref, tflrt_qd8_f32_dwconv2d__ref;
+tflrt_f32_to_qd8_sym_kernel tflrt_f32_to_qd8_sym__ref;
+tflrt_f32_to_qd8_asym_kernel tflrt_f32_to_qd8_asym__ref;
 
 #endif

@@ -54,38 +54,49 @@ typedef struct tflrt_fc_params {
   const float* filter_scale;
 } tflrt_fc_params;
 
-typedef void (*tflrt_f32_fc_fn)(const tflrt_fc_params* p, const float* input, const float* weights,
-                                const float* bias, float* output, int32_t r0, int32_t r1, int32_t c0,
-                                int32_t c1);
-typedef void (*tflrt_qs8_fc_fn)(const tflrt_fc_params* p, const int8_t* input, const int8_t* weights,
-                                const int32_t* bias, int8_t* output, int32_t r0, int32_t r1, int32_t c0,
-                                int32_t c1);
-typedef void (*tflrt_qu8_fc_fn)(const tflrt_fc_params* p, const uint8_t* input, const uint8_t* weights,
-                                const int32_t* bias, uint8_t* output, int32_t r0, int32_t r1, int32_t c0,
-                                int32_t c1);
-typedef void (*tflrt_qu8_qs16_fc_fn)(const tflrt_fc_params* p, const uint8_t* input,
-                                     const uint8_t* weights, const int32_t* bias, int16_t* output,
-                                     int32_t r0, int32_t r1, int32_t c0, int32_t c1);
-typedef void (*tflrt_qs16_fc_fn)(const tflrt_fc_params* p, const int16_t* input, const int8_t* weights,
-                                 const int64_t* bias, int16_t* output, int32_t r0, int32_t r1, int32_t c0,
+/* The kernel signatures as function types (which also declare the reference kernels below) and
+ * the pointer types of the table slots. */
+typedef void tflrt_f32_fc_kernel(const tflrt_fc_params* p, const float* input, const float* weights,
+                                 const float* bias, float* output, int32_t r0, int32_t r1, int32_t c0,
                                  int32_t c1);
-typedef void (*tflrt_qs16_fc_acc32_fn)(const tflrt_fc_params* p, const int16_t* input,
-                                       const int8_t* weights, const int32_t* bias, int16_t* output,
-                                       int32_t r0, int32_t r1, int32_t c0, int32_t c1);
+typedef void tflrt_qs8_fc_kernel(const tflrt_fc_params* p, const int8_t* input, const int8_t* weights,
+                                 const int32_t* bias, int8_t* output, int32_t r0, int32_t r1, int32_t c0,
+                                 int32_t c1);
+typedef void tflrt_qu8_fc_kernel(const tflrt_fc_params* p, const uint8_t* input, const uint8_t* weights,
+                                 const int32_t* bias, uint8_t* output, int32_t r0, int32_t r1, int32_t c0,
+                                 int32_t c1);
+typedef void tflrt_qu8_qs16_fc_kernel(const tflrt_fc_params* p, const uint8_t* input,
+                                      const uint8_t* weights, const int32_t* bias, int16_t* output,
+                                      int32_t r0, int32_t r1, int32_t c0, int32_t c1);
+typedef void tflrt_qs16_fc_kernel(const tflrt_fc_params* p, const int16_t* input, const int8_t* weights,
+                                  const int64_t* bias, int16_t* output, int32_t r0, int32_t r1, int32_t c0,
+                                  int32_t c1);
+typedef void tflrt_qs16_fc_acc32_kernel(const tflrt_fc_params* p, const int16_t* input,
+                                        const int8_t* weights, const int32_t* bias, int16_t* output,
+                                        int32_t r0, int32_t r1, int32_t c0, int32_t c1);
 /* bias32 or bias64 (at most one non-NULL) */
-typedef void (*tflrt_qs16_qs16w_fc_fn)(const tflrt_fc_params* p, const int16_t* input,
-                                       const int16_t* weights, const int32_t* bias32,
-                                       const int64_t* bias64, int16_t* output, int32_t r0, int32_t r1,
-                                       int32_t c0, int32_t c1);
+typedef void tflrt_qs16_qs16w_fc_kernel(const tflrt_fc_params* p, const int16_t* input,
+                                        const int16_t* weights, const int32_t* bias32,
+                                        const int64_t* bias64, int16_t* output, int32_t r0, int32_t r1,
+                                        int32_t c0, int32_t c1);
 /* Hybrid: qinput [batches, in_features] int8, batch_scale/batch_zp one entry per batch row. */
-typedef void (*tflrt_qd8_f32_qc8w_fc_fn)(const tflrt_fc_params* p, const int8_t* qinput,
-                                         const float* batch_scale, const int32_t* batch_zp,
-                                         const int8_t* weights, const int32_t* row_sums,
-                                         const float* bias, float* output, int32_t r0, int32_t r1,
-                                         int32_t c0, int32_t c1);
+typedef void tflrt_qd8_f32_qc8w_fc_kernel(const tflrt_fc_params* p, const int8_t* qinput,
+                                          const float* batch_scale, const int32_t* batch_zp,
+                                          const int8_t* weights, const int32_t* row_sums,
+                                          const float* bias, float* output, int32_t r0, int32_t r1,
+                                          int32_t c0, int32_t c1);
 /* row_sums[c] = sum_k weights[c][k] for c in [c0, c1). */
-typedef void (*tflrt_qs8_row_sums_fn)(const int8_t* weights, int32_t in_features, int32_t* row_sums,
-                                      int32_t c0, int32_t c1);
+typedef void tflrt_qs8_row_sums_kernel(const int8_t* weights, int32_t in_features, int32_t* row_sums,
+                                       int32_t c0, int32_t c1);
+typedef tflrt_f32_fc_kernel* tflrt_f32_fc_fn;
+typedef tflrt_qs8_fc_kernel* tflrt_qs8_fc_fn;
+typedef tflrt_qu8_fc_kernel* tflrt_qu8_fc_fn;
+typedef tflrt_qu8_qs16_fc_kernel* tflrt_qu8_qs16_fc_fn;
+typedef tflrt_qs16_fc_kernel* tflrt_qs16_fc_fn;
+typedef tflrt_qs16_fc_acc32_kernel* tflrt_qs16_fc_acc32_fn;
+typedef tflrt_qs16_qs16w_fc_kernel* tflrt_qs16_qs16w_fc_fn;
+typedef tflrt_qd8_f32_qc8w_fc_kernel* tflrt_qd8_f32_qc8w_fc_fn;
+typedef tflrt_qs8_row_sums_kernel* tflrt_qs8_row_sums_fn;
 
 typedef struct tflrt_fc_kernels {
   tflrt_f32_fc_fn f32_fc;
@@ -103,26 +114,14 @@ typedef struct tflrt_fc_kernels {
 void tflrt_fc_kernels_ref(tflrt_fc_kernels* k);
 
 /* Reference kernels, exported so ISA files can fall back to them and tests can call them. */
-void tflrt_f32_fc__ref(const tflrt_fc_params* p, const float* input, const float* weights, const float* bias,
-                       float* output, int32_t r0, int32_t r1, int32_t c0, int32_t c1);
-void tflrt_qs8_fc__ref(const tflrt_fc_params* p, const int8_t* input, const int8_t* weights, const int32_t* bias,
-                       int8_t* output, int32_t r0, int32_t r1, int32_t c0, int32_t c1);
-void tflrt_qu8_fc__ref(const tflrt_fc_params* p, const uint8_t* input, const uint8_t* weights,
-                       const int32_t* bias, uint8_t* output, int32_t r0, int32_t r1, int32_t c0, int32_t c1);
-void tflrt_qu8_qs16_fc__ref(const tflrt_fc_params* p, const uint8_t* input, const uint8_t* weights,
-                            const int32_t* bias, int16_t* output, int32_t r0, int32_t r1, int32_t c0, int32_t c1);
-void tflrt_qs16_fc__ref(const tflrt_fc_params* p, const int16_t* input, const int8_t* weights,
-                        const int64_t* bias, int16_t* output, int32_t r0, int32_t r1, int32_t c0, int32_t c1);
-void tflrt_qs16_fc_acc32__ref(const tflrt_fc_params* p, const int16_t* input, const int8_t* weights,
-                              const int32_t* bias, int16_t* output, int32_t r0, int32_t r1, int32_t c0,
-                              int32_t c1);
-void tflrt_qs16_qs16w_fc__ref(const tflrt_fc_params* p, const int16_t* input, const int16_t* weights,
-                              const int32_t* bias32, const int64_t* bias64, int16_t* output, int32_t r0,
-                              int32_t r1, int32_t c0, int32_t c1);
-void tflrt_qd8_f32_qc8w_fc__ref(const tflrt_fc_params* p, const int8_t* qinput, const float* batch_scale,
-                                const int32_t* batch_zp, const int8_t* weights, const int32_t* row_sums,
-                                const float* bias, float* output, int32_t r0, int32_t r1, int32_t c0, int32_t c1);
-void tflrt_qs8_row_sums__ref(const int8_t* weights, int32_t in_features, int32_t* row_sums, int32_t c0,
-                             int32_t c1);
+tflrt_f32_fc_kernel tflrt_f32_fc__ref;
+tflrt_qs8_fc_kernel tflrt_qs8_fc__ref;
+tflrt_qu8_fc_kernel tflrt_qu8_fc__ref;
+tflrt_qu8_qs16_fc_kernel tflrt_qu8_qs16_fc__ref;
+tflrt_qs16_fc_kernel tflrt_qs16_fc__ref;
+tflrt_qs16_fc_acc32_kernel tflrt_qs16_fc_acc32__ref;
+tflrt_qs16_qs16w_fc_kernel tflrt_qs16_qs16w_fc__ref;
+tflrt_qd8_f32_qc8w_fc_kernel tflrt_qd8_f32_qc8w_fc__ref;
+tflrt_qs8_row_sums_kernel tflrt_qs8_row_sums__ref;
 
 #endif

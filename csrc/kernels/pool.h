@@ -24,14 +24,20 @@ typedef struct tflrt_pool_params {
   int32_t q_min, q_max;   /* integer fused activation clamp */
 } tflrt_pool_params;
 
-typedef void (*tflrt_f32_pool_fn)(const tflrt_pool_params* p, const float* input, float* output,
-                                  int32_t begin, int32_t end);
-typedef void (*tflrt_qs8_pool_fn)(const tflrt_pool_params* p, const int8_t* input,
-                                  int8_t* output, int32_t begin, int32_t end);
-typedef void (*tflrt_qu8_pool_fn)(const tflrt_pool_params* p, const uint8_t* input,
-                                  uint8_t* output, int32_t begin, int32_t end);
-typedef void (*tflrt_qs16_pool_fn)(const tflrt_pool_params* p, const int16_t* input,
-                                   int16_t* output, int32_t begin, int32_t end);
+/* The kernel signatures as function types (which also declare the reference kernels below) and
+ * the pointer types of the table slots. */
+typedef void tflrt_f32_pool_kernel(const tflrt_pool_params* p, const float* input, float* output,
+                                   int32_t begin, int32_t end);
+typedef void tflrt_qs8_pool_kernel(const tflrt_pool_params* p, const int8_t* input,
+                                   int8_t* output, int32_t begin, int32_t end);
+typedef void tflrt_qu8_pool_kernel(const tflrt_pool_params* p, const uint8_t* input,
+                                   uint8_t* output, int32_t begin, int32_t end);
+typedef void tflrt_qs16_pool_kernel(const tflrt_pool_params* p, const int16_t* input,
+                                    int16_t* output, int32_t begin, int32_t end);
+typedef tflrt_f32_pool_kernel* tflrt_f32_pool_fn;
+typedef tflrt_qs8_pool_kernel* tflrt_qs8_pool_fn;
+typedef tflrt_qu8_pool_kernel* tflrt_qu8_pool_fn;
+typedef tflrt_qs16_pool_kernel* tflrt_qs16_pool_fn;
 
 typedef struct tflrt_pool_kernels {
   tflrt_f32_pool_fn f32_maxpool2d;
@@ -48,23 +54,9 @@ typedef struct tflrt_pool_kernels {
 /* Fills every slot with the reference kernels (reference/pool_ref.c). */
 void tflrt_pool_kernels_ref(tflrt_pool_kernels* k);
 
-void tflrt_f32_maxpool2d__ref(const tflrt_pool_params* p, const float* input, float* output,
-                              int32_t begin, int32_t end);
-void tflrt_f32_avgpool2d__ref(const tflrt_pool_params* p, const float* input, float* output,
-                              int32_t begin, int32_t end);
-void tflrt_f32_l2pool2d__ref(const tflrt_pool_params* p, const float* input, float* output,
-                             int32_t begin, int32_t end);
-void tflrt_qs8_maxpool2d__ref(const tflrt_pool_params* p, const int8_t* input, int8_t* output,
-                              int32_t begin, int32_t end);
-void tflrt_qs8_avgpool2d__ref(const tflrt_pool_params* p, const int8_t* input, int8_t* output,
-                              int32_t begin, int32_t end);
-void tflrt_qu8_maxpool2d__ref(const tflrt_pool_params* p, const uint8_t* input, uint8_t* output,
-                              int32_t begin, int32_t end);
-void tflrt_qu8_avgpool2d__ref(const tflrt_pool_params* p, const uint8_t* input, uint8_t* output,
-                              int32_t begin, int32_t end);
-void tflrt_qs16_maxpool2d__ref(const tflrt_pool_params* p, const int16_t* input,
-                               int16_t* output, int32_t begin, int32_t end);
-void tflrt_qs16_avgpool2d__ref(const tflrt_pool_params* p, const int16_t* input,
-                               int16_t* output, int32_t begin, int32_t end);
+tflrt_f32_pool_kernel tflrt_f32_maxpool2d__ref, tflrt_f32_avgpool2d__ref, tflrt_f32_l2pool2d__ref;
+tflrt_qs8_pool_kernel tflrt_qs8_maxpool2d__ref, tflrt_qs8_avgpool2d__ref;
+tflrt_qu8_pool_kernel tflrt_qu8_maxpool2d__ref, tflrt_qu8_avgpool2d__ref;
+tflrt_qs16_pool_kernel tflrt_qs16_maxpool2d__ref, tflrt_qs16_avgpool2d__ref;
 
 #endif

@@ -35,18 +35,26 @@ typedef struct tflrt_softmax_params {
   const int16_t* recip_lut;   /* qs16: 513 entries, 1/(1+x) */
 } tflrt_softmax_params;
 
-typedef void (*tflrt_f32_softmax_fn)(const tflrt_softmax_params* p, const float* input, float* output,
-                                     int32_t begin, int32_t end);
-typedef void (*tflrt_qs8_softmax_fn)(const tflrt_softmax_params* p, const int8_t* input,
-                                     int8_t* output, int32_t begin, int32_t end);
-typedef void (*tflrt_qu8_softmax_fn)(const tflrt_softmax_params* p, const uint8_t* input,
-                                     uint8_t* output, int32_t begin, int32_t end);
-typedef void (*tflrt_qs8_qs16_softmax_fn)(const tflrt_softmax_params* p, const int8_t* input,
-                                          int16_t* output, int32_t begin, int32_t end);
-typedef void (*tflrt_qu8_qs16_softmax_fn)(const tflrt_softmax_params* p, const uint8_t* input,
-                                          int16_t* output, int32_t begin, int32_t end);
-typedef void (*tflrt_qs16_softmax_fn)(const tflrt_softmax_params* p, const int16_t* input,
-                                      int16_t* output, int32_t begin, int32_t end);
+/* The kernel signatures as function types (which also declare the reference kernels below) and
+ * the pointer types of the table slots. */
+typedef void tflrt_f32_softmax_kernel(const tflrt_softmax_params* p, const float* input,
+                                      float* output, int32_t begin, int32_t end);
+typedef void tflrt_qs8_softmax_kernel(const tflrt_softmax_params* p, const int8_t* input,
+                                      int8_t* output, int32_t begin, int32_t end);
+typedef void tflrt_qu8_softmax_kernel(const tflrt_softmax_params* p, const uint8_t* input,
+                                      uint8_t* output, int32_t begin, int32_t end);
+typedef void tflrt_qs8_qs16_softmax_kernel(const tflrt_softmax_params* p, const int8_t* input,
+                                           int16_t* output, int32_t begin, int32_t end);
+typedef void tflrt_qu8_qs16_softmax_kernel(const tflrt_softmax_params* p, const uint8_t* input,
+                                           int16_t* output, int32_t begin, int32_t end);
+typedef void tflrt_qs16_softmax_kernel(const tflrt_softmax_params* p, const int16_t* input,
+                                       int16_t* output, int32_t begin, int32_t end);
+typedef tflrt_f32_softmax_kernel* tflrt_f32_softmax_fn;
+typedef tflrt_qs8_softmax_kernel* tflrt_qs8_softmax_fn;
+typedef tflrt_qu8_softmax_kernel* tflrt_qu8_softmax_fn;
+typedef tflrt_qs8_qs16_softmax_kernel* tflrt_qs8_qs16_softmax_fn;
+typedef tflrt_qu8_qs16_softmax_kernel* tflrt_qu8_qs16_softmax_fn;
+typedef tflrt_qs16_softmax_kernel* tflrt_qs16_softmax_fn;
 
 typedef struct tflrt_softmax_kernels {
   tflrt_f32_softmax_fn f32_softmax;
@@ -61,17 +69,11 @@ typedef struct tflrt_softmax_kernels {
 void tflrt_softmax_kernels_ref(tflrt_softmax_kernels* k);
 
 /* Reference kernels, exported so ISA files can fall back to them and tests can call them. */
-void tflrt_f32_softmax__ref(const tflrt_softmax_params* p, const float* input, float* output, int32_t begin,
-                            int32_t end);
-void tflrt_qs8_softmax__ref(const tflrt_softmax_params* p, const int8_t* input, int8_t* output, int32_t begin,
-                            int32_t end);
-void tflrt_qu8_softmax__ref(const tflrt_softmax_params* p, const uint8_t* input, uint8_t* output,
-                            int32_t begin, int32_t end);
-void tflrt_qs8_qs16_softmax__ref(const tflrt_softmax_params* p, const int8_t* input, int16_t* output,
-                                 int32_t begin, int32_t end);
-void tflrt_qu8_qs16_softmax__ref(const tflrt_softmax_params* p, const uint8_t* input, int16_t* output,
-                                 int32_t begin, int32_t end);
-void tflrt_qs16_softmax__ref(const tflrt_softmax_params* p, const int16_t* input, int16_t* output,
-                             int32_t begin, int32_t end);
+tflrt_f32_softmax_kernel tflrt_f32_softmax__ref;
+tflrt_qs8_softmax_kernel tflrt_qs8_softmax__ref;
+tflrt_qu8_softmax_kernel tflrt_qu8_softmax__ref;
+tflrt_qs8_qs16_softmax_kernel tflrt_qs8_qs16_softmax__ref;
+tflrt_qu8_qs16_softmax_kernel tflrt_qu8_qs16_softmax__ref;
+tflrt_qs16_softmax_kernel tflrt_qs16_softmax__ref;
 
 #endif

@@ -5,8 +5,7 @@
 #include "../../quant/fixedpoint.h"
 #include "../../quant/quant.h"
 #include "../activation.h"
-
-static inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+#include "ref_common.h"
 
 /* ---- PRELU ---- */
 
@@ -21,58 +20,35 @@ static int64_t alpha_row_offset(const tflrt_prelu_params* p, int32_t row) {
   return off;
 }
 
-static void f32_prelu__ref(const tflrt_prelu_params* p, const void* xv, const void* av, void* yv, int32_t begin,
-                           int32_t end) {
-  const float* alpha = av;
-  const int64_t step = p->alpha_strides[p->outer_ndims];
-  for (int32_t r = begin; r < end; r++) {
-    const float* x = (const float*)xv + (int64_t)r * p->depth;
-    float* y = (float*)yv + (int64_t)r * p->depth;
-    const float* a = alpha + alpha_row_offset(p, r);
-    for (int32_t c = 0; c < p->depth; c++) y[c] = x[c] >= 0.0f ? x[c] : x[c] * a[c * step];
-  }
-}
-
 static inline int32_t prelu_q(const tflrt_prelu_params* p, int32_t x, int32_t alpha) {
   const int32_t v = x - p->input_zero_point;
   const int32_t scaled = v >= 0 ? tflrt_mbqm(v, p->multiplier1, p->shift1)
                                 : tflrt_mbqm(v * (alpha - p->alpha_zero_point), p->multiplier2, p->shift2);
-  return clamp_i32(scaled + p->output_zero_point, p->q_min, p->q_max);
+  return ref_clampi(scaled + p->output_zero_point, p->q_min, p->q_max);
 }
 
-static void qs8_prelu__ref(const tflrt_prelu_params* p, const void* xv, const void* av, void* yv, int32_t begin,
-                           int32_t end) {
-  const int64_t step = p->alpha_strides[p->outer_ndims];
-  for (int32_t r = begin; r < end; r++) {
-    const int8_t* x = (const int8_t*)xv + (int64_t)r * p->depth;
-    int8_t* y = (int8_t*)yv + (int64_t)r * p->depth;
-    const int8_t* a = (const int8_t*)av + alpha_row_offset(p, r);
-    for (int32_t c = 0; c < p->depth; c++) y[c] = (int8_t)prelu_q(p, x[c], a[c * step]);
+/* NAME: y = EXPR for every x of type T and its alpha a (of type TA), row by row. */
+#define DEFINE_PRELU(NAME, T, TA, EXPR)                                                         \
+  static void NAME(const tflrt_prelu_params* p, const void* xv, const void* av, void* yv,       \
+                   int32_t begin, int32_t end) {                                                \
+    const int64_t step = p->alpha_strides[p->outer_ndims];                                      \
+    for (int32_t r = begin; r < end; r++) {                                                     \
+      const T* xr = (const T*)xv + (int64_t)r * p->depth;                                       \
+      T* y = (T*)yv + (int64_t)r * p->depth;                                                    \
+      const TA* ar = (const TA*)av + alpha_row_offset(p, r);                                    \
+      for (int32_t c = 0; c < p->depth; c++) {                                                  \
+        const T x = xr[c];                                                                      \
+        const TA a = ar[c * step];                                                              \
+        y[c] = (EXPR);                                                                          \
+      }                                                                                         \
+    }                                                                                           \
   }
-}
 
-static void qu8_prelu__ref(const tflrt_prelu_params* p, const void* xv, const void* av, void* yv, int32_t begin,
-                           int32_t end) {
-  const int64_t step = p->alpha_strides[p->outer_ndims];
-  for (int32_t r = begin; r < end; r++) {
-    const uint8_t* x = (const uint8_t*)xv + (int64_t)r * p->depth;
-    uint8_t* y = (uint8_t*)yv + (int64_t)r * p->depth;
-    const uint8_t* a = (const uint8_t*)av + alpha_row_offset(p, r);
-    for (int32_t c = 0; c < p->depth; c++) y[c] = (uint8_t)prelu_q(p, x[c], a[c * step]);
-  }
-}
-
+DEFINE_PRELU(f32_prelu__ref, float, float, x >= 0.0f ? x : x * a)
+DEFINE_PRELU(qs8_prelu__ref, int8_t, int8_t, (int8_t)prelu_q(p, x, a))
+DEFINE_PRELU(qu8_prelu__ref, uint8_t, uint8_t, (uint8_t)prelu_q(p, x, a))
 /* int16 input and output, int8 alpha */
-static void qs16_prelu__ref(const tflrt_prelu_params* p, const void* xv, const void* av, void* yv, int32_t begin,
-                            int32_t end) {
-  const int64_t step = p->alpha_strides[p->outer_ndims];
-  for (int32_t r = begin; r < end; r++) {
-    const int16_t* x = (const int16_t*)xv + (int64_t)r * p->depth;
-    int16_t* y = (int16_t*)yv + (int64_t)r * p->depth;
-    const int8_t* a = (const int8_t*)av + alpha_row_offset(p, r);
-    for (int32_t c = 0; c < p->depth; c++) y[c] = (int16_t)prelu_q(p, x[c], a[c * step]);
-  }
-}
+DEFINE_PRELU(qs16_prelu__ref, int16_t, int8_t, (int16_t)prelu_q(p, x, a))
 
 /* ---- LOG_SOFTMAX ---- */
 
@@ -132,7 +108,7 @@ static void log_softmax_8bit(const tflrt_rowwise_params* p, const void* xv, void
         const int32_t scaled = tflrt_mbqm(diff, p->input_multiplier, p->input_left_shift);
         out = tflrt_rdbpot(tflrt_fp_sub(scaled, log_sum), 31 - LSM_DIFF_INTEGER_BITS - LSM_OUTPUT_INTEGER_BITS) +
               out_zero_point;
-        out = clamp_i32(out, out_min, out_max);
+        out = ref_clampi(out, out_min, out_max);
       }
       y[c] = is_unsigned ? (uint8_t)out : (uint8_t)(int8_t)out;
     }
@@ -171,33 +147,32 @@ static int32_t sum_of_squares(const uint8_t* x, int32_t depth, int32_t zero_poin
   return tflrt_wrap_i32((int64_t)acc);
 }
 
-static void qs8_l2norm__ref(const tflrt_rowwise_params* p, const void* xv, void* yv, int32_t begin, int32_t end) {
-  for (int32_t r = begin; r < end; r++) {
-    const uint8_t* x = (const uint8_t*)xv + (int64_t)r * p->depth;
-    int8_t* y = (int8_t*)yv + (int64_t)r * p->depth;
-    int32_t m;
-    int s;
-    tflrt_inv_sqrt_multiplier(sum_of_squares(x, p->depth, p->input_zero_point, 0), -1, &m, &s);
-    for (int32_t c = 0; c < p->depth; c++) {
-      const int32_t v = load8(x, c, 0) - p->input_zero_point;
-      y[c] = (int8_t)clamp_i32(tflrt_mbqm(v, m, s + 7), INT8_MIN, INT8_MAX); /* output scale 1/128 */
-    }
-  }
-}
-
-static void qu8_l2norm__ref(const tflrt_rowwise_params* p, const void* xv, void* yv, int32_t begin, int32_t end) {
+/* Rows of the 8-bit L2 normalization: 1/sqrt of the row's sum of squares as a multiplier, then
+ * output scale 1/128 with zero point 0 (int8) or 128 (uint8), as TFLite's two paths compute it. */
+static void l2norm_8bit(const tflrt_rowwise_params* p, const void* xv, void* yv, int32_t begin, int32_t end,
+                        int is_unsigned) {
   for (int32_t r = begin; r < end; r++) {
     const uint8_t* x = (const uint8_t*)xv + (int64_t)r * p->depth;
     uint8_t* y = (uint8_t*)yv + (int64_t)r * p->depth;
     int32_t m;
     int s;
-    tflrt_inv_sqrt_multiplier(sum_of_squares(x, p->depth, p->input_zero_point, 1), -1, &m, &s);
+    tflrt_inv_sqrt_multiplier(sum_of_squares(x, p->depth, p->input_zero_point, is_unsigned), -1, &m, &s);
     for (int32_t c = 0; c < p->depth; c++) {
-      const int32_t v = load8(x, c, 1) - p->input_zero_point;
-      const int32_t scaled = tflrt_mbqm_smaller_than_one(128 * v, m, s);
-      y[c] = (uint8_t)clamp_i32(128 + scaled, 0, UINT8_MAX);
+      const int32_t v = load8(x, c, is_unsigned) - p->input_zero_point;
+      if (is_unsigned)
+        y[c] = (uint8_t)ref_clampi(128 + tflrt_mbqm_smaller_than_one(128 * v, m, s), 0, UINT8_MAX);
+      else
+        y[c] = (uint8_t)(int8_t)ref_clampi(tflrt_mbqm(v, m, s + 7), INT8_MIN, INT8_MAX);
     }
   }
+}
+
+static void qs8_l2norm__ref(const tflrt_rowwise_params* p, const void* x, void* y, int32_t begin, int32_t end) {
+  l2norm_8bit(p, x, y, begin, end, 0);
+}
+
+static void qu8_l2norm__ref(const tflrt_rowwise_params* p, const void* x, void* y, int32_t begin, int32_t end) {
+  l2norm_8bit(p, x, y, begin, end, 1);
 }
 
 void tflrt_activation_kernels_ref(tflrt_activation_kernels* k) {

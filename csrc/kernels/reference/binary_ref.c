@@ -11,6 +11,7 @@
 #include "../../quant/fixedpoint.h"
 #include "../../quant/quant.h"
 #include "../binary.h"
+#include "ref_common.h"
 
 typedef tflrt_binary_params bparams;
 
@@ -65,25 +66,11 @@ typedef tflrt_binary_params bparams;
 /* Scalar helpers                                                                            */
 /* ---------------------------------------------------------------------------------------- */
 
-/* std::min(std::max(v, lo), hi) as TFLite's ActivationFunctionWithMinMax: NaN passes. */
-static inline float clamp_f32(float v, float lo, float hi) {
-  v = v < lo ? lo : v;
-  return hi < v ? hi : v;
-}
-static inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) {
-  v = v < lo ? lo : v;
-  return hi < v ? hi : v;
-}
-static inline int64_t clamp_i64(int64_t v, int64_t lo, int64_t hi) {
-  v = v < lo ? lo : v;
-  return hi < v ? hi : v;
-}
-/* min(max(v, lo), hi): with TFLite's uint32 RELU_N1_TO_1 bounds (lo = 2^32 - 1, hi = 1) every
- * result is 1, which this order reproduces. */
-static inline uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi) {
-  v = v < lo ? lo : v;
-  return hi < v ? hi : v;
-}
+/* Activation clamps: TFLite's min(max(v, lo), hi) (ref_clampf and ref_clampi for float and
+ * int32). For uint32 with TFLite's RELU_N1_TO_1 bounds (lo = 2^32 - 1, hi = 1) every result is
+ * 1, which this order reproduces. */
+REF_DEFINE_CLAMP(clamp_i64, int64_t)
+REF_DEFINE_CLAMP(clamp_u32, uint32_t)
 
 /* Two's complement wrap of a 64-bit unsigned value to int64 (no implementation-defined cast). */
 static inline int64_t wrap_i64(uint64_t u) {
@@ -95,11 +82,6 @@ static inline int32_t mul_w32(int32_t a, int32_t b) { return tflrt_wrap_i32((int
 static inline int64_t add_w64(int64_t a, int64_t b) { return wrap_i64((uint64_t)a + (uint64_t)b); }
 static inline int64_t sub_w64(int64_t a, int64_t b) { return wrap_i64((uint64_t)a - (uint64_t)b); }
 static inline int64_t mul_w64(int64_t a, int64_t b) { return wrap_i64((uint64_t)a * (uint64_t)b); }
-/* Narrowing with wrap-around, as the int -> int16 conversions of the reference. */
-static inline int16_t wrap_i16(int32_t v) {
-  const uint16_t u = (uint16_t)(uint32_t)v;
-  return u <= INT16_MAX ? (int16_t)u : (int16_t)((int32_t)u - 65536);
-}
 
 /* x86-64's result for a double -> int32 conversion (cvttsd2si): truncation, and INT32_MIN for
  * NaN or out-of-range values, which the reference reaches in POW and FLOOR_DIV. */
@@ -141,8 +123,8 @@ static inline float f32_powi(float x, int32_t e, float lo, float hi) {
   while (top > 0 && !((e >> top) & 1)) top--;
   float r = x;
   for (int bit = top - 1; bit >= 0; bit--) {
-    r = clamp_f32(r * r, lo, hi);
-    if ((e >> bit) & 1) r = clamp_f32(x * r, lo, hi);
+    r = ref_clampf(r * r, lo, hi);
+    if ((e >> bit) & 1) r = ref_clampf(x * r, lo, hi);
   }
   return r;
 }
@@ -223,23 +205,22 @@ static inline int32_t q_in_b(const bparams* p, int32_t z) {
 }
 static inline int32_t q_add_out(const bparams* p, int32_t sa, int32_t sb) {
   const int32_t r = tflrt_rdbpot(tflrt_srdhm(add_w32(sa, sb), p->out_multiplier), -p->out_shift);
-  return clamp_i32(add_w32(r, p->out_offset), p->q_min, p->q_max);
+  return ref_clampi(add_w32(r, p->out_offset), p->q_min, p->q_max);
 }
 static inline int32_t q_sub_out(const bparams* p, int32_t sa, int32_t sb) {
   const int32_t r = mbqm_exp(sub_w32(sa, sb), p->out_multiplier, p->out_shift);
-  return clamp_i32(add_w32(r, p->out_offset), p->q_min, p->q_max);
+  return ref_clampi(add_w32(r, p->out_offset), p->q_min, p->q_max);
 }
 static inline int32_t q_sqrdiff_out(const bparams* p, int32_t sa, int32_t sb) {
   const int32_t d = sub_w32(sa, sb);
   const int32_t r = tflrt_rdbpot(tflrt_srdhm(mul_w32(d, d), p->out_multiplier), -p->out_shift);
-  return clamp_i32(add_w32(r, p->out_offset), p->q_min, p->q_max);
+  return ref_clampi(add_w32(r, p->out_offset), p->q_min, p->q_max);
 }
 static inline int32_t q_add(const bparams* p, int32_t x, int32_t z) { return q_add_out(p, q_in_a(p, x), q_in_b(p, z)); }
 static inline int32_t q_sub(const bparams* p, int32_t x, int32_t z) { return q_sub_out(p, q_in_a(p, x), q_in_b(p, z)); }
 static inline int32_t q_mul(const bparams* p, int32_t x, int32_t z) {
   const int32_t prod = mul_w32(x + p->a_offset, z + p->b_offset);
-  const int32_t r = tflrt_mbqm(prod, p->out_multiplier, p->out_shift);
-  return clamp_i32(add_w32(r, p->out_offset), p->q_min, p->q_max);
+  return ref_requantize(prod, p->out_multiplier, p->out_shift, p->out_offset, p->q_min, p->q_max);
 }
 /* TFLite's quantized DIV: the divisor's reciprocal in fixed point (GetReciprocal), the
  * dividend normalised by its headroom, then one output rescale whose exponent combines the
@@ -256,17 +237,16 @@ static inline int32_t q_div(const bparams* p, int32_t x, int32_t z) {
   const int32_t quotient = tflrt_srdhm(tflrt_shl_wrap(num, headroom), recip);
   const int total_shift = p->out_shift - recip_shift - headroom;
   const int32_t r = mbqm_exp(quotient, p->out_multiplier, total_shift);
-  return clamp_i32(add_w32(r, p->out_offset), p->q_min, p->q_max);
+  return ref_clampi(add_w32(r, p->out_offset), p->q_min, p->q_max);
 }
 /* int16 power-of-two-scale ADD/SUB: a_shift/b_shift are right shifts (one of them is 0). */
-static inline int32_t sat_i16(int32_t v) { return v < INT16_MIN ? INT16_MIN : (v > INT16_MAX ? INT16_MAX : v); }
 static inline int32_t q16_pot_add(const bparams* p, int32_t x, int32_t z) {
-  const int32_t r = sat_i16(tflrt_rdbpot(x, p->a_shift) + tflrt_rdbpot(z, p->b_shift));
-  return clamp_i32(r, p->q_min, p->q_max);
+  const int32_t r = ref_sat_i16(tflrt_rdbpot(x, p->a_shift) + tflrt_rdbpot(z, p->b_shift));
+  return ref_clampi(r, p->q_min, p->q_max);
 }
 static inline int32_t q16_pot_sub(const bparams* p, int32_t x, int32_t z) {
-  const int32_t r = sat_i16(tflrt_rdbpot(x, p->a_shift) - tflrt_rdbpot(z, p->b_shift));
-  return clamp_i32(r, p->q_min, p->q_max);
+  const int32_t r = ref_sat_i16(tflrt_rdbpot(x, p->a_shift) - tflrt_rdbpot(z, p->b_shift));
+  return ref_clampi(r, p->q_min, p->q_max);
 }
 /* int16 x int16 -> 8-bit MUL: Q0.15 product, rounded down by 2^8, clamped around the zp. */
 static inline int32_t q16_mul_to8(const bparams* p, int32_t x, int32_t z) {
@@ -276,7 +256,7 @@ static inline int32_t q16_mul_to8(const bparams* p, int32_t x, int32_t z) {
   } else {
     const int32_t ab = x * z;
     const int32_t nudge = ab >= 0 ? (1 << 14) : (1 - (1 << 14));
-    prod = wrap_i16((ab + nudge) / (1 << 15));
+    prod = ref_wrap_i16((ab + nudge) / (1 << 15));
   }
   int32_t r = tflrt_rdbpot(prod, 8);
   const int32_t hi = p->q_max - p->out_offset, lo = p->q_min - p->out_offset;
@@ -296,10 +276,10 @@ static inline int32_t q_cmp_b(const bparams* p, int32_t z) {
 /* Arithmetic kernels                                                                        */
 /* ---------------------------------------------------------------------------------------- */
 
-DEFINE_KERNEL(f32_vadd__ref, float, float, clamp_f32(x + z, p->f32_min, p->f32_max))
-DEFINE_KERNEL(f32_vsub__ref, float, float, clamp_f32(x - z, p->f32_min, p->f32_max))
-DEFINE_KERNEL(f32_vmul__ref, float, float, clamp_f32(x * z, p->f32_min, p->f32_max))
-DEFINE_KERNEL(f32_vdiv__ref, float, float, clamp_f32(x / z, p->f32_min, p->f32_max))
+DEFINE_KERNEL(f32_vadd__ref, float, float, ref_clampf(x + z, p->f32_min, p->f32_max))
+DEFINE_KERNEL(f32_vsub__ref, float, float, ref_clampf(x - z, p->f32_min, p->f32_max))
+DEFINE_KERNEL(f32_vmul__ref, float, float, ref_clampf(x * z, p->f32_min, p->f32_max))
+DEFINE_KERNEL(f32_vdiv__ref, float, float, ref_clampf(x / z, p->f32_min, p->f32_max))
 DEFINE_KERNEL(f32_vsqrdiff__ref, float, float, f32_sqrdiff(x, z))
 DEFINE_KERNEL(f32_vmax__ref, float, float, x > z ? x : z)
 DEFINE_KERNEL(f32_vmin__ref, float, float, x < z ? x : z)
@@ -315,10 +295,10 @@ DEFINE_KERNEL(s64_vmax__ref, int64_t, int64_t, x > z ? x : z)
 DEFINE_KERNEL(s64_vmin__ref, int64_t, int64_t, x < z ? x : z)
 DEFINE_KERNEL(s64_vfloormod__ref, int64_t, int64_t, s64_floormod(x, z))
 
-DEFINE_KERNEL(s32_vadd__ref, int32_t, int32_t, clamp_i32(add_w32(x, z), p->i32_min, p->i32_max))
-DEFINE_KERNEL(s32_vsub__ref, int32_t, int32_t, clamp_i32(sub_w32(x, z), p->i32_min, p->i32_max))
-DEFINE_KERNEL(s32_vmul__ref, int32_t, int32_t, clamp_i32(mul_w32(x, z), p->i32_min, p->i32_max))
-DEFINE_KERNEL(s32_vdiv__ref, int32_t, int32_t, clamp_i32(s32_div(x, z), p->i32_min, p->i32_max))
+DEFINE_KERNEL(s32_vadd__ref, int32_t, int32_t, ref_clampi(add_w32(x, z), p->i32_min, p->i32_max))
+DEFINE_KERNEL(s32_vsub__ref, int32_t, int32_t, ref_clampi(sub_w32(x, z), p->i32_min, p->i32_max))
+DEFINE_KERNEL(s32_vmul__ref, int32_t, int32_t, ref_clampi(mul_w32(x, z), p->i32_min, p->i32_max))
+DEFINE_KERNEL(s32_vdiv__ref, int32_t, int32_t, ref_clampi(s32_div(x, z), p->i32_min, p->i32_max))
 DEFINE_KERNEL(s32_vsqrdiff__ref, int32_t, int32_t, s32_sqrdiff(x, z))
 DEFINE_KERNEL(s32_vmax__ref, int32_t, int32_t, x > z ? x : z)
 DEFINE_KERNEL(s32_vmin__ref, int32_t, int32_t, x < z ? x : z)
@@ -327,16 +307,16 @@ DEFINE_KERNEL(s32_vpowi__ref, int32_t, int32_t, ((void)z, s32_powi(x, p->int_exp
 DEFINE_KERNEL(s32_vfloordiv__ref, int32_t, int32_t, s32_floordiv(x, z))
 DEFINE_KERNEL(s32_vfloormod__ref, int32_t, int32_t, s32_floormod(x, z))
 
-DEFINE_KERNEL(s16_vadd__ref, int16_t, int16_t, (int16_t)clamp_i32(wrap_i16(x + z), p->i32_min, p->i32_max))
-DEFINE_KERNEL(s16_vmul__ref, int16_t, int16_t, (int16_t)clamp_i32(wrap_i16(x * z), p->i32_min, p->i32_max))
+DEFINE_KERNEL(s16_vadd__ref, int16_t, int16_t, (int16_t)ref_clampi(ref_wrap_i16(x + z), p->i32_min, p->i32_max))
+DEFINE_KERNEL(s16_vmul__ref, int16_t, int16_t, (int16_t)ref_clampi(ref_wrap_i16(x * z), p->i32_min, p->i32_max))
 DEFINE_KERNEL(s16_vmax__ref, int16_t, int16_t, x > z ? x : z)
 DEFINE_KERNEL(s16_vmin__ref, int16_t, int16_t, x < z ? x : z)
-DEFINE_KERNEL(s16_vfloordiv__ref, int16_t, int16_t, (int16_t)clamp_i32(small_floordiv(x, z), INT16_MIN, INT16_MAX))
+DEFINE_KERNEL(s16_vfloordiv__ref, int16_t, int16_t, (int16_t)ref_clampi(small_floordiv(x, z), INT16_MIN, INT16_MAX))
 DEFINE_KERNEL(s16_vfloormod__ref, int16_t, int16_t, (int16_t)small_floormod(x, z))
 
 DEFINE_KERNEL(s8_vmax__ref, int8_t, int8_t, x > z ? x : z)
 DEFINE_KERNEL(s8_vmin__ref, int8_t, int8_t, x < z ? x : z)
-DEFINE_KERNEL(s8_vfloordiv__ref, int8_t, int8_t, (int8_t)clamp_i32(small_floordiv(x, z), INT8_MIN, INT8_MAX))
+DEFINE_KERNEL(s8_vfloordiv__ref, int8_t, int8_t, (int8_t)ref_clampi(small_floordiv(x, z), INT8_MIN, INT8_MAX))
 DEFINE_KERNEL(s8_vfloormod__ref, int8_t, int8_t, (int8_t)small_floormod(x, z))
 
 DEFINE_KERNEL(u8_vmax__ref, uint8_t, uint8_t, x > z ? x : z)
@@ -349,33 +329,35 @@ DEFINE_KERNEL(qs8_vdiv__ref, int8_t, int8_t, (int8_t)q_div(p, x, z))
 DEFINE_KERNEL(qu8_vmul__ref, uint8_t, uint8_t, (uint8_t)q_mul(p, x, z))
 DEFINE_KERNEL(qu8_vdiv__ref, uint8_t, uint8_t, (uint8_t)q_div(p, x, z))
 
-/* 8-bit ADD/SUB/SQUARED_DIFFERENCE: each input's rescaled value depends only on its byte, so
- * long runs first tabulate both rescales (256 entries each, the same arithmetic), then only
- * the output step runs per element. */
+/* 8-bit kernels whose inputs are first rescaled one by one (IN_A, IN_B) and then combined:
+ * y = (TY)COMBINE(p, IN_A(p, x), IN_B(p, z)). Each input's rescaled value depends only on its
+ * byte, so long runs first tabulate both rescales (256 entries each, the same arithmetic), then
+ * only the combining step runs per element. */
 #define Q8_LUT_MIN_RUN 512
-#define DEFINE_Q8_KERNEL(NAME, T, OUT)                                                         \
+#define DEFINE_Q8_KERNEL(NAME, T, TY, IN_A, IN_B, COMBINE)                                     \
   static void NAME(const bparams* params, size_t n, const T* restrict a, const T* restrict b,  \
-                   T* restrict y, int mode) {                                                  \
+                   TY* restrict y, int mode) {                                                 \
     const bparams local = *params;                                                             \
     const bparams* p = &local;                                                                 \
     if (n < Q8_LUT_MIN_RUN) {                                                                  \
-      RUN_BINARY(T, (T)OUT(p, q_in_a(p, x), q_in_b(p, z)));                                    \
+      RUN_BINARY(T, (TY)COMBINE(p, IN_A(p, x), IN_B(p, z)));                                   \
       return;                                                                                  \
     }                                                                                          \
     int32_t ta[256], tb[256];                                                                  \
     for (int32_t v = 0; v < 256; v++) {                                                        \
       const int32_t value = (T)-1 < 0 ? (v < 128 ? v : v - 256) : v;                           \
-      ta[v] = q_in_a(p, value);                                                                \
-      tb[v] = q_in_b(p, value);                                                                \
+      ta[v] = IN_A(p, value);                                                                  \
+      tb[v] = IN_B(p, value);                                                                  \
     }                                                                                          \
-    RUN_BINARY(T, (T)OUT(p, ta[(uint8_t)x], tb[(uint8_t)z]));                                  \
+    RUN_BINARY(T, (TY)COMBINE(p, ta[(uint8_t)x], tb[(uint8_t)z]));                             \
   }
 
-DEFINE_Q8_KERNEL(qs8_vadd__ref, int8_t, q_add_out)
-DEFINE_Q8_KERNEL(qs8_vsub__ref, int8_t, q_sub_out)
-DEFINE_Q8_KERNEL(qs8_vsqrdiff__ref, int8_t, q_sqrdiff_out)
-DEFINE_Q8_KERNEL(qu8_vadd__ref, uint8_t, q_add_out)
-DEFINE_Q8_KERNEL(qu8_vsub__ref, uint8_t, q_sub_out)
+/* 8-bit ADD/SUB/SQUARED_DIFFERENCE */
+DEFINE_Q8_KERNEL(qs8_vadd__ref, int8_t, int8_t, q_in_a, q_in_b, q_add_out)
+DEFINE_Q8_KERNEL(qs8_vsub__ref, int8_t, int8_t, q_in_a, q_in_b, q_sub_out)
+DEFINE_Q8_KERNEL(qs8_vsqrdiff__ref, int8_t, int8_t, q_in_a, q_in_b, q_sqrdiff_out)
+DEFINE_Q8_KERNEL(qu8_vadd__ref, uint8_t, uint8_t, q_in_a, q_in_b, q_add_out)
+DEFINE_Q8_KERNEL(qu8_vsub__ref, uint8_t, uint8_t, q_in_a, q_in_b, q_sub_out)
 
 DEFINE_KERNEL(qs16_vadd__ref, int16_t, int16_t, (int16_t)q_add(p, x, z))
 DEFINE_KERNEL(qs16_vsub__ref, int16_t, int16_t, (int16_t)q_sub(p, x, z))
@@ -391,59 +373,39 @@ DEFINE_KERNEL(qs16_qu8_vmul__ref, int16_t, uint8_t, (uint8_t)q16_mul_to8(p, x, z
 /* Comparisons                                                                               */
 /* ---------------------------------------------------------------------------------------- */
 
-/* Six raw comparison kernels PREFIX_v{eq,ne,lt,le,gt,ge}__ref over type T. */
-#define DEFINE_CMP_SET(PREFIX, T)                                         \
-  DEFINE_KERNEL(PREFIX##_veq__ref, T, uint8_t, (uint8_t)(x == z))         \
-  DEFINE_KERNEL(PREFIX##_vne__ref, T, uint8_t, (uint8_t)(x != z))         \
-  DEFINE_KERNEL(PREFIX##_vlt__ref, T, uint8_t, (uint8_t)(x < z))          \
-  DEFINE_KERNEL(PREFIX##_vle__ref, T, uint8_t, (uint8_t)(x <= z))         \
-  DEFINE_KERNEL(PREFIX##_vgt__ref, T, uint8_t, (uint8_t)(x > z))          \
-  DEFINE_KERNEL(PREFIX##_vge__ref, T, uint8_t, (uint8_t)(x >= z))
+/* The six comparisons, as X(PREFIX, T, name, operator): the kernels PREFIX_v<name>__ref over
+ * operands of type T, name in {eq, ne, lt, le, gt, ge}. */
+#define CMP_OPS(X, PREFIX, T)                                                        \
+  X(PREFIX, T, eq, ==) X(PREFIX, T, ne, !=) X(PREFIX, T, lt, <) X(PREFIX, T, le, <=) \
+  X(PREFIX, T, gt, >) X(PREFIX, T, ge, >=)
 
-/* The same over quantized values rescaled to a common fixed point. */
-#define DEFINE_QCMP_SET(PREFIX, T)                                                          \
-  DEFINE_KERNEL(PREFIX##_veq__ref, T, uint8_t, (uint8_t)(q_cmp_a(p, x) == q_cmp_b(p, z)))   \
-  DEFINE_KERNEL(PREFIX##_vne__ref, T, uint8_t, (uint8_t)(q_cmp_a(p, x) != q_cmp_b(p, z)))   \
-  DEFINE_KERNEL(PREFIX##_vlt__ref, T, uint8_t, (uint8_t)(q_cmp_a(p, x) < q_cmp_b(p, z)))    \
-  DEFINE_KERNEL(PREFIX##_vle__ref, T, uint8_t, (uint8_t)(q_cmp_a(p, x) <= q_cmp_b(p, z)))   \
-  DEFINE_KERNEL(PREFIX##_vgt__ref, T, uint8_t, (uint8_t)(q_cmp_a(p, x) > q_cmp_b(p, z)))    \
-  DEFINE_KERNEL(PREFIX##_vge__ref, T, uint8_t, (uint8_t)(q_cmp_a(p, x) >= q_cmp_b(p, z)))
-
-DEFINE_CMP_SET(f32, float)
-DEFINE_CMP_SET(s64, int64_t)
-DEFINE_CMP_SET(s32, int32_t)
-DEFINE_CMP_SET(s16, int16_t)
-DEFINE_CMP_SET(s8, int8_t)
-DEFINE_CMP_SET(u8, uint8_t)
-/* 8-bit: long runs tabulate both rescales first (as DEFINE_Q8_KERNEL). */
-#define DEFINE_Q8_CMP(NAME, T, CMP)                                                            \
-  static void NAME(const bparams* params, size_t n, const T* restrict a, const T* restrict b,  \
-                   uint8_t* restrict y, int mode) {                                            \
-    const bparams local = *params;                                                             \
-    const bparams* p = &local;                                                                 \
-    if (n < Q8_LUT_MIN_RUN) {                                                                  \
-      RUN_BINARY(T, (uint8_t)(q_cmp_a(p, x) CMP q_cmp_b(p, z)));                               \
-      return;                                                                                  \
-    }                                                                                          \
-    int32_t ta[256], tb[256];                                                                  \
-    for (int32_t v = 0; v < 256; v++) {                                                        \
-      const int32_t value = (T)-1 < 0 ? (v < 128 ? v : v - 256) : v;                           \
-      ta[v] = q_cmp_a(p, value);                                                               \
-      tb[v] = q_cmp_b(p, value);                                                               \
-    }                                                                                          \
-    RUN_BINARY(T, (uint8_t)(ta[(uint8_t)x] CMP tb[(uint8_t)z]));                               \
+/* cmp_<name>(p, a, b) = a <op> b, on quantized values rescaled to a common fixed point. */
+#define CMP_FN(PREFIX, T, NAME, OP)                                          \
+  static inline int32_t cmp_##NAME(const bparams* p, int32_t a, int32_t b) { \
+    (void)p;                                                                 \
+    return a OP b;                                                           \
   }
-#define DEFINE_Q8_CMP_SET(PREFIX, T)           \
-  DEFINE_Q8_CMP(PREFIX##_veq__ref, T, ==)      \
-  DEFINE_Q8_CMP(PREFIX##_vne__ref, T, !=)      \
-  DEFINE_Q8_CMP(PREFIX##_vlt__ref, T, <)       \
-  DEFINE_Q8_CMP(PREFIX##_vle__ref, T, <=)      \
-  DEFINE_Q8_CMP(PREFIX##_vgt__ref, T, >)       \
-  DEFINE_Q8_CMP(PREFIX##_vge__ref, T, >=)
+CMP_OPS(CMP_FN, , )
 
-DEFINE_Q8_CMP_SET(qs8, int8_t)
-DEFINE_Q8_CMP_SET(qu8, uint8_t)
-DEFINE_QCMP_SET(qs16, int16_t)
+/* Raw values: y = x <op> z. */
+#define RAW_CMP(PREFIX, T, NAME, OP) \
+  DEFINE_KERNEL(PREFIX##_v##NAME##__ref, T, uint8_t, (uint8_t)(x OP z))
+/* Quantized values: each side rescaled (q_cmp_a, q_cmp_b), then compared. */
+#define QUANT_CMP(PREFIX, T, NAME, OP) \
+  DEFINE_KERNEL(PREFIX##_v##NAME##__ref, T, uint8_t, (uint8_t)cmp_##NAME(p, q_cmp_a(p, x), q_cmp_b(p, z)))
+/* 8-bit quantized values: the same, long runs tabulating both rescales first. */
+#define Q8_CMP(PREFIX, T, NAME, OP) \
+  DEFINE_Q8_KERNEL(PREFIX##_v##NAME##__ref, T, uint8_t, q_cmp_a, q_cmp_b, cmp_##NAME)
+
+CMP_OPS(RAW_CMP, f32, float)
+CMP_OPS(RAW_CMP, s64, int64_t)
+CMP_OPS(RAW_CMP, s32, int32_t)
+CMP_OPS(RAW_CMP, s16, int16_t)
+CMP_OPS(RAW_CMP, s8, int8_t)
+CMP_OPS(RAW_CMP, u8, uint8_t)
+CMP_OPS(Q8_CMP, qs8, int8_t)
+CMP_OPS(Q8_CMP, qu8, uint8_t)
+CMP_OPS(QUANT_CMP, qs16, int16_t)
 
 #define FILL_CMP_SET(ARR, PREFIX)            \
   do {                                       \

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../unary.h"
+#include "ref_common.h"
 #include "tflite_rt/types.h"
 
 #define CAST_BLOCK 256
@@ -88,26 +89,11 @@ static void load_floats(int32_t type, const void* x, size_t i0, size_t n, double
 /* Integer -> integer keeps the low bits (two's complement), as C++'s static_cast does. */
 static void store_integers(int32_t type, const int64_t* v, void* y, size_t i0, size_t n) {
   switch (type) {
-    case TFLRT_INT8:
-      for (size_t i = 0; i < n; i++) {
-        const uint8_t u = (uint8_t)(uint64_t)v[i];
-        ((int8_t*)y)[i0 + i] = u <= INT8_MAX ? (int8_t)u : (int8_t)((int)u - 256);
-      }
-      break;
+    case TFLRT_INT8: for (size_t i = 0; i < n; i++) ((int8_t*)y)[i0 + i] = ref_wrap_i8(v[i]); break;
     case TFLRT_UINT8: for (size_t i = 0; i < n; i++) ((uint8_t*)y)[i0 + i] = (uint8_t)(uint64_t)v[i]; break;
-    case TFLRT_INT16:
-      for (size_t i = 0; i < n; i++) {
-        const uint16_t u = (uint16_t)(uint64_t)v[i];
-        ((int16_t*)y)[i0 + i] = u <= INT16_MAX ? (int16_t)u : (int16_t)((int32_t)u - 65536);
-      }
-      break;
+    case TFLRT_INT16: for (size_t i = 0; i < n; i++) ((int16_t*)y)[i0 + i] = ref_wrap_i16(v[i]); break;
     case TFLRT_UINT16: for (size_t i = 0; i < n; i++) ((uint16_t*)y)[i0 + i] = (uint16_t)(uint64_t)v[i]; break;
-    case TFLRT_INT32:
-      for (size_t i = 0; i < n; i++) {
-        const uint32_t u = (uint32_t)(uint64_t)v[i];
-        ((int32_t*)y)[i0 + i] = u <= (uint32_t)INT32_MAX ? (int32_t)u : (int32_t)(u - 0x80000000u) + INT32_MIN;
-      }
-      break;
+    case TFLRT_INT32: for (size_t i = 0; i < n; i++) ((int32_t*)y)[i0 + i] = tflrt_wrap_i32(v[i]); break;
     case TFLRT_UINT32: for (size_t i = 0; i < n; i++) ((uint32_t*)y)[i0 + i] = (uint32_t)(uint64_t)v[i]; break;
     case TFLRT_INT64: memcpy((int64_t*)y + i0, v, n * sizeof(*v)); break;
     case TFLRT_BOOL: for (size_t i = 0; i < n; i++) ((uint8_t*)y)[i0 + i] = v[i] != 0; break;

@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "../conv3d.h"
+#include "ref_common.h"
 
 static void tflrt_f32_conv3d__ref(const tflrt_conv3d_params* p, const float* input,
                                   const float* filter, const float* bias, float* output,
@@ -36,9 +37,8 @@ static void tflrt_f32_conv3d__ref(const tflrt_conv3d_params* p, const float* inp
             }
           }
         }
-        const float v = total + (bias ? bias[oc] : 0.0f);
         o[(int64_t)ox * p->out_c + oc] =
-            v < p->f32_min ? p->f32_min : (v > p->f32_max ? p->f32_max : v);
+            ref_clampf(total + (bias ? bias[oc] : 0.0f), p->f32_min, p->f32_max);
       }
     }
   }

@@ -1,175 +1,25 @@
 /* Reference CONV_2D kernels (the executable spec; see kernels/conv.h for the semantics) and the
- * dynamic input quantization used by the hybrid conv/depthwise paths.
- *
- * Loop order and arithmetic follow TFLite's reference kernels so that integer results are
- * bit-exact and float results accumulate in the same order: for each output pixel and output
- * channel, sum over filter_y, filter_x, then input channel, skipping taps outside the input. */
+ * dynamic input quantization used by the hybrid conv/depthwise paths. The loop, the tap sums and
+ * the requantization are shared with DEPTHWISE_CONV_2D (conv_ref.h): each kernel here runs them
+ * over CONV_2D's taps, for each output value the sum over filter_y, filter_x, then the input
+ * channels of its group, skipping taps outside the input (TFLite's order). */
 #include <math.h>
 #include <string.h>
 
-#include "../../quant/quant.h"
-#include "../conv.h"
+#include "conv_ref.h"
 
-/* Flat NHWC offset. */
-static inline size_t at4(int32_t d1, int32_t d2, int32_t d3, int32_t i0, int32_t i1, int32_t i2,
-                         int32_t i3) {
-  return (((size_t)i0 * (size_t)d1 + (size_t)i1) * (size_t)d2 + (size_t)i2) * (size_t)d3 +
-         (size_t)i3;
-}
+DEFINE_CONV_KERNEL(tflrt_f32_conv2d__ref, f32_conv, 0, float, float, float, float)
+DEFINE_CONV_KERNEL(tflrt_qs8_conv2d__ref, qs8_conv, 0, int8_t, int8_t, int32_t, int8_t)
+DEFINE_CONV_KERNEL(tflrt_qu8_conv2d__ref, qu8_conv, 0, uint8_t, uint8_t, int32_t, uint8_t)
+DEFINE_CONV_KERNEL(tflrt_qs16_conv2d__ref, qs16_conv, 0, int16_t, int8_t, int64_t, int16_t)
 
-static inline float clampf(float v, float lo, float hi) {
-  v = v < lo ? lo : v; /* NaN passes through, as in TFLite */
-  return v > hi ? hi : v;
-}
-
-static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) {
-  return v < lo ? lo : (v > hi ? hi : v);
-}
-
-/* TFLite's 64-bit MBQM: its result is cast to int32, so a value outside int32 wraps (as in
- * TFLite). Its input is kept inside TFLite's documented contract |x| < 2^47: beyond it TFLite's
- * product overflows (undefined); clamping keeps ours defined. */
-static inline int32_t requant64(int64_t acc, int32_t mult, int32_t shift) {
-  const int64_t lim = (int64_t)1 << 47;
-  if (acc >= lim) acc = lim - 1;
-  if (acc < -lim) acc = -lim;
-  return tflrt_mbqm64_wrap(acc, mult, shift);
-}
-
-/* Adds to `sum` (int64) the window sum of (filter(oc, fy, fx, ic) + f_off) *
- * (input(b, iy, ix, g * filter_c + ic) + in_off) for the output pixel whose window starts at
- * (iy0, ix0), skipping taps outside the input. Uses the kernel's locals p, input, filter, b,
- * g, oc, iy0, ix0. T_IN/T_F are the input and filter element types. */
-#define CONV_WINDOW_SUM(T_IN, T_F, in_off, f_off)                                              \
-  do {                                                                                         \
-    for (int32_t fy = 0; fy < p->filter_h; ++fy) {                                             \
-      const int32_t iy = iy0 + fy * p->dilation_h;                                             \
-      if (iy < 0 || iy >= p->in_h) continue;                                                   \
-      for (int32_t fx = 0; fx < p->filter_w; ++fx) {                                           \
-        const int32_t ix = ix0 + fx * p->dilation_w;                                           \
-        if (ix < 0 || ix >= p->in_w) continue;                                                 \
-        const T_IN* src = input + at4(p->in_h, p->in_w, p->in_c, b, iy, ix, g * p->filter_c);  \
-        const T_F* w = filter + at4(p->filter_h, p->filter_w, p->filter_c, oc, fy, fx, 0);     \
-        for (int32_t ic = 0; ic < p->filter_c; ++ic)                                           \
-          sum += (int64_t)((int32_t)w[ic] + (f_off)) * (int64_t)((int32_t)src[ic] + (in_off)); \
-      }                                                                                        \
-    }                                                                                          \
-  } while (0)
-
-void tflrt_f32_conv2d__ref(const tflrt_conv_params* p, const float* input, const float* filter,
-                           const float* bias, float* output, int32_t begin, int32_t end) {
-  for (int32_t r = begin; r < end; ++r) {
-    const int32_t b = r / p->out_h, oy = r % p->out_h;
-    const int32_t iy0 = oy * p->stride_h - p->pad_h;
-    for (int32_t ox = 0; ox < p->out_w; ++ox) {
-      const int32_t ix0 = ox * p->stride_w - p->pad_w;
-      float* dst = output + at4(p->out_h, p->out_w, p->out_c, b, oy, ox, 0);
-      for (int32_t oc = 0; oc < p->out_c; ++oc) {
-        const int32_t g = oc / p->out_c_per_group;
-        float total = 0.0f;
-        for (int32_t fy = 0; fy < p->filter_h; ++fy) {
-          const int32_t iy = iy0 + fy * p->dilation_h;
-          if (iy < 0 || iy >= p->in_h) continue;
-          for (int32_t fx = 0; fx < p->filter_w; ++fx) {
-            const int32_t ix = ix0 + fx * p->dilation_w;
-            if (ix < 0 || ix >= p->in_w) continue;
-            const float* src = input + at4(p->in_h, p->in_w, p->in_c, b, iy, ix, g * p->filter_c);
-            const float* w = filter + at4(p->filter_h, p->filter_w, p->filter_c, oc, fy, fx, 0);
-            for (int32_t ic = 0; ic < p->filter_c; ++ic) total += src[ic] * w[ic];
-          }
-        }
-        const float bias_value = bias ? bias[oc] : 0.0f;
-        dst[oc] = clampf(total + bias_value, p->f32_min, p->f32_max);
-      }
-    }
-  }
-}
-
-void tflrt_qs8_conv2d__ref(const tflrt_conv_params* p, const int8_t* input, const int8_t* filter,
-                           const int32_t* bias, int8_t* output, int32_t begin, int32_t end) {
-  for (int32_t r = begin; r < end; ++r) {
-    const int32_t b = r / p->out_h, oy = r % p->out_h;
-    const int32_t iy0 = oy * p->stride_h - p->pad_h;
-    for (int32_t ox = 0; ox < p->out_w; ++ox) {
-      const int32_t ix0 = ox * p->stride_w - p->pad_w;
-      int8_t* dst = output + at4(p->out_h, p->out_w, p->out_c, b, oy, ox, 0);
-      for (int32_t oc = 0; oc < p->out_c; ++oc) {
-        const int32_t g = oc / p->out_c_per_group;
-        int64_t sum = 0;
-        CONV_WINDOW_SUM(int8_t, int8_t, p->input_offset, 0);
-        if (bias) sum += bias[oc];
-        int32_t acc = tflrt_mbqm(tflrt_wrap_i32(sum), p->out_mult[oc], p->out_shift[oc]);
-        acc = clampi(acc + p->output_offset, p->q_min, p->q_max);
-        dst[oc] = (int8_t)acc;
-      }
-    }
-  }
-}
-
-void tflrt_qu8_conv2d__ref(const tflrt_conv_params* p, const uint8_t* input,
-                           const uint8_t* filter, const int32_t* bias, uint8_t* output,
-                           int32_t begin, int32_t end) {
-  for (int32_t r = begin; r < end; ++r) {
-    const int32_t b = r / p->out_h, oy = r % p->out_h;
-    const int32_t iy0 = oy * p->stride_h - p->pad_h;
-    for (int32_t ox = 0; ox < p->out_w; ++ox) {
-      const int32_t ix0 = ox * p->stride_w - p->pad_w;
-      uint8_t* dst = output + at4(p->out_h, p->out_w, p->out_c, b, oy, ox, 0);
-      for (int32_t oc = 0; oc < p->out_c; ++oc) {
-        const int32_t g = oc / p->out_c_per_group;
-        int64_t sum = 0;
-        CONV_WINDOW_SUM(uint8_t, uint8_t, p->input_offset, p->filter_offset);
-        if (bias) sum += bias[oc];
-        int32_t acc = tflrt_mbqm(tflrt_wrap_i32(sum), p->out_mult[oc], p->out_shift[oc]);
-        acc = clampi(acc + p->output_offset, p->q_min, p->q_max);
-        dst[oc] = (uint8_t)acc;
-      }
-    }
-  }
-}
-
-void tflrt_qs16_conv2d__ref(const tflrt_conv_params* p, const int16_t* input,
-                            const int8_t* filter, const int64_t* bias, int16_t* output,
-                            int32_t begin, int32_t end) {
-  for (int32_t r = begin; r < end; ++r) {
-    const int32_t b = r / p->out_h, oy = r % p->out_h;
-    const int32_t iy0 = oy * p->stride_h - p->pad_h;
-    for (int32_t ox = 0; ox < p->out_w; ++ox) {
-      const int32_t ix0 = ox * p->stride_w - p->pad_w;
-      int16_t* dst = output + at4(p->out_h, p->out_w, p->out_c, b, oy, ox, 0);
-      for (int32_t oc = 0; oc < p->out_c; ++oc) {
-        const int32_t g = oc / p->out_c_per_group;
-        int64_t sum = 0; /* |sum| <= taps * 2^22: cannot overflow for any loadable filter */
-        CONV_WINDOW_SUM(int16_t, int8_t, 0, 0);
-        if (bias) sum = (int64_t)((uint64_t)sum + (uint64_t)bias[oc]); /* wraps, no UB */
-        int32_t acc = requant64(sum, p->out_mult[oc], p->out_shift[oc]);
-        acc = clampi(acc, p->q_min, p->q_max);
-        dst[oc] = (int16_t)acc;
-      }
-    }
-  }
-}
-
+/* TFLite's int32 accumulator (int32 bias): wraps, then the 32-bit MBQM; zero points 0. */
 void tflrt_qs16_conv2d_acc32__ref(const tflrt_conv_params* p, const int16_t* input,
                                   const int8_t* filter, const int32_t* bias, int16_t* output,
                                   int32_t begin, int32_t end) {
-  for (int32_t r = begin; r < end; ++r) {
-    const int32_t b = r / p->out_h, oy = r % p->out_h;
-    const int32_t iy0 = oy * p->stride_h - p->pad_h;
-    for (int32_t ox = 0; ox < p->out_w; ++ox) {
-      const int32_t ix0 = ox * p->stride_w - p->pad_w;
-      int16_t* dst = output + at4(p->out_h, p->out_w, p->out_c, b, oy, ox, 0);
-      for (int32_t oc = 0; oc < p->out_c; ++oc) {
-        const int32_t g = oc / p->out_c_per_group;
-        int64_t sum = 0;
-        CONV_WINDOW_SUM(int16_t, int8_t, 0, 0);
-        if (bias) sum += bias[oc];
-        /* TFLite's int32 accumulator (int32 bias): wraps, then the 32-bit MBQM. */
-        int32_t acc = tflrt_mbqm(tflrt_wrap_i32(sum), p->out_mult[oc], p->out_shift[oc]);
-        acc = clampi(acc, p->q_min, p->q_max);
-        dst[oc] = (int16_t)acc;
-      }
-    }
+  FOR_EACH_CONV_OUT(t, 0) {
+    const int64_t sum = tap_sum_s16(p, &t, input, filter, 0, 0);
+    output[t.o] = (int16_t)acc32_out(p, sum, bias, t.oc, 0);
   }
 }
 
@@ -177,37 +27,23 @@ void tflrt_qd8_f32_conv2d__ref(const tflrt_conv_params* p, const int8_t* input,
                                const float* batch_scale, const int32_t* batch_zp,
                                const int8_t* filter, const float* bias, float* output,
                                int32_t begin, int32_t end) {
-  for (int32_t r = begin; r < end; ++r) {
-    const int32_t b = r / p->out_h, oy = r % p->out_h;
-    const int32_t iy0 = oy * p->stride_h - p->pad_h;
-    const int32_t in_off = -batch_zp[b];
-    for (int32_t ox = 0; ox < p->out_w; ++ox) {
-      const int32_t ix0 = ox * p->stride_w - p->pad_w;
-      float* dst = output + at4(p->out_h, p->out_w, p->out_c, b, oy, ox, 0);
-      for (int32_t oc = 0; oc < p->out_c; ++oc) {
-        const int32_t g = oc / p->out_c_per_group;
-        int64_t sum = 0;
-        CONV_WINDOW_SUM(int8_t, int8_t, in_off, 0);
-        const float acc = (float)tflrt_wrap_i32(sum);
-        float v;
-        if (p->hybrid_mode == TFLRT_HYBRID_CONV_PER_TENSOR) {
-          v = 0.0f + acc * batch_scale[b];
-        } else { /* TFLRT_HYBRID_CONV_PER_CHANNEL */
-          v = acc * p->filter_scale[oc] * batch_scale[b];
-        }
-        if (bias) v += bias[oc];
-        dst[oc] = clampf(v, p->f32_min, p->f32_max);
-      }
-    }
+  qd8_f32_conv(p, input, batch_scale, batch_zp, filter, bias, output, begin, end, 0);
+}
+
+/* The range [min(x), max(x)] of n floats ([0, 0] when n is 0); a NaN after the first value is
+ * skipped. */
+static void min_max(const float* x, size_t n, float* lo, float* hi) {
+  *lo = n ? x[0] : 0.0f;
+  *hi = *lo;
+  for (size_t i = 1; i < n; ++i) {
+    if (x[i] < *lo) *lo = x[i];
+    if (*hi < x[i]) *hi = x[i];
   }
 }
 
 void tflrt_f32_to_qd8_sym__ref(const float* x, size_t n, int8_t* q, float* scale) {
-  float lo = n ? x[0] : 0.0f, hi = lo;
-  for (size_t i = 1; i < n; ++i) {
-    if (x[i] < lo) lo = x[i];
-    if (hi < x[i]) hi = x[i];
-  }
+  float lo, hi;
+  min_max(x, n, &lo, &hi);
   const float range = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
   if (range == 0.0f) {
     memset(q, 0, n);
@@ -235,11 +71,8 @@ void tflrt_f32_to_qd8_sym__ref(const float* x, size_t n, int8_t* q, float* scale
  * float and truncates, which turns x / scale = +-(0.5 - 2^-25) into +-1. */
 void tflrt_f32_to_qd8_asym__ref(const float* x, size_t n, int8_t* q, float* scale,
                                 int32_t* zero_point) {
-  float lo = n ? x[0] : 0.0f, hi = lo;
-  for (size_t i = 1; i < n; ++i) {
-    if (x[i] < lo) lo = x[i];
-    if (hi < x[i]) hi = x[i];
-  }
+  float lo, hi;
+  min_max(x, n, &lo, &hi);
   const float rmin = lo < 0.0f ? lo : 0.0f; /* the range always includes 0 */
   const float rmax = hi > 0.0f ? hi : 0.0f;
   if (rmin == rmax) {

@@ -4,10 +4,8 @@
 #include "../../quant/fixedpoint.h"
 #include "../../quant/quant.h"
 #include "../lstm.h"
+#include "ref_common.h"
 
-static inline int32_t sat_i16(int32_t v) { return v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v); }
-static inline int32_t sat_i8(int32_t v) { return v > INT8_MAX ? INT8_MAX : (v < INT8_MIN ? INT8_MIN : v); }
-static inline int16_t wrap_i16(int32_t v) { return (int16_t)(uint16_t)(uint32_t)v; }
 
 /* bias[r] + sum_k x[k] w[r][k] with int32 wrap-around */
 static inline int32_t dot_qs8(const int8_t* x, const int8_t* w, int32_t n, int32_t bias) {
@@ -25,7 +23,7 @@ static void qs8_matmul_acc16__ref(const int8_t* x, const int8_t* w, const int32_
     for (int32_t r = r0; r < r1; r++) {
       const int32_t acc = dot_qs8(xb, w + (size_t)r * (size_t)n_cols, n_cols, bias[r]);
       const int64_t v = (int64_t)tflrt_mbqm(acc, mult, shift) + ob[r];
-      ob[r] = (int16_t)sat_i16(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v));
+      ob[r] = (int16_t)ref_sat_i16(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v));
     }
   }
 }
@@ -39,7 +37,7 @@ static void qs8_matmul_acc8__ref(const int8_t* x, const int8_t* w, const int32_t
     for (int32_t r = r0; r < r1; r++) {
       const int32_t acc = dot_qs8(xb, w + (size_t)r * (size_t)n_cols, n_cols, bias[r]);
       const int64_t v = (int64_t)tflrt_mbqm(acc, mult, shift) + zp + ob[r];
-      ob[r] = (int8_t)sat_i8(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v));
+      ob[r] = (int8_t)ref_sat_i8(v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v));
     }
   }
 }
@@ -76,7 +74,7 @@ static void qs16_layer_norm__ref(const int16_t* x, const int16_t* w, const int32
       /* TFLite forms rescaled * w + bias in (wrapping) int32 before widening */
       const int64_t weighted = tflrt_wrap_i32((int64_t)rescaled * w[j] + bias[j]);
       const int32_t rounded = (int32_t)((weighted > 0 ? weighted + 512 : weighted - 512) / 1024);
-      yb[j] = (int16_t)sat_i16(tflrt_mbqm(rounded, mult, shift + 12));
+      yb[j] = (int16_t)ref_sat_i16(tflrt_mbqm(rounded, mult, shift + 12));
     }
   }
 }
@@ -108,10 +106,10 @@ static void qs16_cell_update__ref(int16_t* cell, const int16_t* input_gate, cons
                                   const int16_t* cell_gate, int32_t cell_shift, int16_t clip, size_t n) {
   const int update_shift = 30 + cell_shift;
   for (size_t i = 0; i < n; i++) {
-    const int16_t kept = wrap_i16(tflrt_rdbpot((int32_t)forget_gate[i] * cell[i], 15));
+    const int16_t kept = ref_wrap_i16(tflrt_rdbpot((int32_t)forget_gate[i] * cell[i], 15));
     const int32_t gate_in = input_gate ? input_gate[i] : INT16_MAX - forget_gate[i];
-    const int16_t update = wrap_i16(tflrt_rdbpot(wrap_i16(gate_in) * (int32_t)cell_gate[i], update_shift));
-    int32_t c = sat_i16((int32_t)kept + update);
+    const int16_t update = ref_wrap_i16(tflrt_rdbpot(ref_wrap_i16(gate_in) * (int32_t)cell_gate[i], update_shift));
+    int32_t c = ref_sat_i16((int32_t)kept + update);
     if (clip > 0) c = c > clip ? clip : (c < -clip ? -clip : c);
     cell[i] = (int16_t)c;
   }

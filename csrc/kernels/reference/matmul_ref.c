@@ -3,6 +3,7 @@
 
 #include "../../quant/quant.h"
 #include "../matmul.h"
+#include "ref_common.h"
 
 /* Operand offsets of output row r = (batch, i). */
 typedef struct {
@@ -29,104 +30,79 @@ static row_base base_of(const tflrt_bmm_params* p, int32_t r) {
   return rb;
 }
 
+/* The body every BATCH_MATMUL kernel shares: for each output row r = (batch, i) of [begin, end)
+ * and column j, acc (of type T_ACC, from 0) accumulates TERM over k in increasing order, where
+ * x = lhs[b][i][k] and w = rhs[b][k][j]; then out[b][i][j] = RESULT. */
+#define BMM_LOOP(T_L, T_R, T_ACC, TERM, RESULT)                \
+  for (int32_t r = begin; r < end; r++) {                      \
+    const row_base rb = base_of(p, r);                         \
+    const T_L* a = lhs + rb.lhs;                               \
+    for (int32_t j = 0; j < p->n; j++) {                       \
+      const T_R* bcol = rhs + rb.rhs + (int64_t)j * p->rhs_ns; \
+      T_ACC acc = 0;                                           \
+      for (int32_t k = 0; k < p->k; k++) {                     \
+        const T_L x = a[k * p->lhs_ks];                        \
+        const T_R w = bcol[k * p->rhs_ks];                     \
+        acc += (TERM);                                         \
+      }                                                        \
+      out[rb.out + j] = (RESULT);                              \
+    }                                                          \
+  }
+
 static void tflrt_f32_bmm__ref(const tflrt_bmm_params* p, const float* lhs, const float* rhs,
                                float* out, int32_t begin, int32_t end) {
-  for (int32_t r = begin; r < end; r++) {
-    const row_base rb = base_of(p, r);
-    const float* a = lhs + rb.lhs;
-    for (int32_t j = 0; j < p->n; j++) {
-      const float* bcol = rhs + rb.rhs + (int64_t)j * p->rhs_ns;
-      float acc = 0.0f;
-      for (int32_t k = 0; k < p->k; k++) acc += bcol[k * p->rhs_ks] * a[k * p->lhs_ks];
-      out[rb.out + j] = acc;
-    }
-  }
+  BMM_LOOP(float, float, float, w * x, acc)
 }
 
-static int32_t clamp_q(const tflrt_bmm_params* p, int32_t v) {
-  return v < p->q_min ? p->q_min : (v > p->q_max ? p->q_max : v);
-}
-
+/* int32 accumulator, wrapping (an unsigned sum) */
 static void tflrt_qs8_bmm__ref(const tflrt_bmm_params* p, const int8_t* lhs, const int8_t* rhs,
                                int8_t* out, int32_t begin, int32_t end) {
-  for (int32_t r = begin; r < end; r++) {
-    const row_base rb = base_of(p, r);
-    const int8_t* a = lhs + rb.lhs;
-    for (int32_t j = 0; j < p->n; j++) {
-      const int8_t* bcol = rhs + rb.rhs + (int64_t)j * p->rhs_ns;
-      uint32_t acc = 0;
-      for (int32_t k = 0; k < p->k; k++)
-        acc += (uint32_t)(((int32_t)bcol[k * p->rhs_ks] + p->rhs_offset) *
-                          ((int32_t)a[k * p->lhs_ks] + p->lhs_offset));
-      const int32_t v = tflrt_mbqm(tflrt_wrap_i32((int64_t)acc), p->mult, p->shift);
-      out[rb.out + j] = (int8_t)clamp_q(p, tflrt_wrap_i32((int64_t)v + p->output_offset));
-    }
-  }
+  BMM_LOOP(int8_t, int8_t, uint32_t,
+           (uint32_t)(((int32_t)w + p->rhs_offset) * ((int32_t)x + p->lhs_offset)),
+           (int8_t)ref_requantize(tflrt_wrap_i32((int64_t)acc), p->mult, p->shift,
+                                  p->output_offset, p->q_min, p->q_max))
 }
 
 static void tflrt_qs8_qs32_bmm__ref(const tflrt_bmm_params* p, const int8_t* lhs,
                                     const int8_t* rhs, int32_t* out, int32_t begin,
                                     int32_t end) {
-  for (int32_t r = begin; r < end; r++) {
-    const row_base rb = base_of(p, r);
-    const int8_t* a = lhs + rb.lhs;
-    for (int32_t j = 0; j < p->n; j++) {
-      const int8_t* bcol = rhs + rb.rhs + (int64_t)j * p->rhs_ns;
-      uint32_t acc = 0;
-      for (int32_t k = 0; k < p->k; k++)
-        acc += (uint32_t)((int32_t)a[k * p->lhs_ks] * (int32_t)bcol[k * p->rhs_ks]);
-      out[rb.out + j] = tflrt_wrap_i32((int64_t)acc);
-    }
-  }
+  BMM_LOOP(int8_t, int8_t, uint32_t, (uint32_t)((int32_t)x * (int32_t)w),
+           tflrt_wrap_i32((int64_t)acc))
 }
 
-#define DEFINE_QS16_BMM(NAME, TR)                                                            \
-  static void NAME(const tflrt_bmm_params* p, const int16_t* lhs, const TR* rhs,           \
-                   int16_t* out, int32_t begin, int32_t end) {                              \
-    for (int32_t r = begin; r < end; r++) {                                                 \
-      const row_base rb = base_of(p, r);                                                    \
-      const int16_t* a = lhs + rb.lhs;                                                      \
-      for (int32_t j = 0; j < p->n; j++) {                                                  \
-        const TR* bcol = rhs + rb.rhs + (int64_t)j * p->rhs_ns;                             \
-        int64_t acc = 0;                                                                    \
-        for (int32_t k = 0; k < p->k; k++)                                                  \
-          acc += ((int64_t)bcol[k * p->rhs_ks] + p->rhs_offset) *                           \
-                 ((int64_t)a[k * p->lhs_ks] + p->lhs_offset);                               \
-        const int32_t v = tflrt_mbqm64_wrap(acc, p->mult, p->shift);                        \
-        out[rb.out + j] = (int16_t)clamp_q(p, tflrt_wrap_i32((int64_t)v + p->output_offset)); \
-      }                                                                                     \
-    }                                                                                       \
-  }
+/* 64-bit accumulator and MBQM, whose int32 result wraps */
+static inline int16_t qs16_bmm_out(const tflrt_bmm_params* p, int64_t acc) {
+  const int32_t v = tflrt_mbqm64_wrap(acc, p->mult, p->shift);
+  return (int16_t)ref_clampi(tflrt_wrap_i32((int64_t)v + p->output_offset), p->q_min, p->q_max);
+}
+#define QS16_TERM (((int64_t)w + p->rhs_offset) * ((int64_t)x + p->lhs_offset))
 
-DEFINE_QS16_BMM(tflrt_qs16_bmm__ref, int16_t)
-DEFINE_QS16_BMM(tflrt_qs16_qs8w_bmm__ref, int8_t)
-
-/* float -> int32 as C++'s conversion in TFLite, kept defined for out-of-range values. */
-static int32_t f32_to_i32(float v) {
-  if (!(v > -2147483648.0f)) return INT32_MIN; /* also NaN */
-  if (v >= 2147483648.0f) return INT32_MIN;
-  return (int32_t)v;
+static void tflrt_qs16_bmm__ref(const tflrt_bmm_params* p, const int16_t* lhs,
+                                const int16_t* rhs, int16_t* out, int32_t begin, int32_t end) {
+  BMM_LOOP(int16_t, int16_t, int64_t, QS16_TERM, qs16_bmm_out(p, acc))
 }
 
-static void tflrt_qd8_f32_bmm__ref(const tflrt_bmm_params* p, const int8_t* lhs_q,
+static void tflrt_qs16_qs8w_bmm__ref(const tflrt_bmm_params* p, const int16_t* lhs,
+                                     const int8_t* rhs, int16_t* out, int32_t begin,
+                                     int32_t end) {
+  BMM_LOOP(int16_t, int8_t, int64_t, QS16_TERM, qs16_bmm_out(p, acc))
+}
+
+/* Hybrid: the int32 dot product corrected for the row zero point in float, as TFLite. */
+static inline float qd8_bmm_out(const tflrt_bmm_params* p, uint32_t acc, float scale, float zp,
+                                int32_t col_sum, int32_t j) {
+  const int32_t dot = tflrt_wrap_i32((int64_t)acc);
+  const int32_t adj = ref_f32_to_i32_x86((float)dot - (float)col_sum * zp);
+  return 0.0f + (scale * p->filter_scale[j]) * (float)adj;
+}
+
+static void tflrt_qd8_f32_bmm__ref(const tflrt_bmm_params* p, const int8_t* lhs,
                                    const float* row_scale, const int32_t* row_zp,
                                    const int8_t* rhs, const int32_t* col_sum, float* out,
                                    int32_t begin, int32_t end) {
-  for (int32_t r = begin; r < end; r++) {
-    const row_base rb = base_of(p, r);
-    const int8_t* a = lhs_q + rb.lhs;
-    const float scale = row_scale[rb.lhs_row];
-    const float zp = (float)row_zp[rb.lhs_row];
-    for (int32_t j = 0; j < p->n; j++) {
-      const int8_t* bcol = rhs + rb.rhs + (int64_t)j * p->rhs_ns;
-      uint32_t acc = 0;
-      for (int32_t k = 0; k < p->k; k++)
-        acc += (uint32_t)((int32_t)a[k * p->lhs_ks] * (int32_t)bcol[k * p->rhs_ks]);
-      const int32_t dot = tflrt_wrap_i32((int64_t)acc);
-      const int32_t adj = f32_to_i32((float)dot - (float)col_sum[rb.rhs_col + j] * zp);
-      out[rb.out + j] = 0.0f + (scale * p->filter_scale[j]) * (float)adj;
-    }
-  }
+  BMM_LOOP(int8_t, int8_t, uint32_t, (uint32_t)((int32_t)x * (int32_t)w),
+           qd8_bmm_out(p, acc, row_scale[rb.lhs_row], (float)row_zp[rb.lhs_row],
+                       col_sum[rb.rhs_col + j], j))
 }
 
 static void tflrt_qs8_bmm_col_sums__ref(const tflrt_bmm_params* p, const int8_t* rhs,

@@ -5,104 +5,85 @@
 
 #include "../resize.h"
 
-/* ---- bilinear, float coordinates ---- */
+/* ---- bilinear ---- */
 
+/* Where output index v falls along one axis: between the input indices lo and hi, with the weight
+ * of hi given as frac (float coordinates) or w_hi out of 1024 (10-bit fixed point, w_lo the
+ * weight of lo). */
 typedef struct {
-  float src;
   int32_t lo, hi;
+  float frac;
+  int64_t w_lo, w_hi;
 } axis_pos;
 
 static axis_pos float_pos(int32_t v, float scale, int half_pixel, int32_t in_size) {
-  axis_pos r;
-  r.src = half_pixel ? ((float)v + 0.5f) * scale - 0.5f : (float)v * scale;
-  const int32_t fl = (int32_t)floorf(r.src);
-  const int32_t ce = (int32_t)ceilf(r.src);
+  axis_pos r = {0};
+  const float src = half_pixel ? ((float)v + 0.5f) * scale - 0.5f : (float)v * scale;
+  const int32_t fl = (int32_t)floorf(src);
+  const int32_t ce = (int32_t)ceilf(src);
   r.lo = fl > 0 ? fl : 0;
   r.hi = ce < in_size - 1 ? ce : in_size - 1;
+  r.frac = src - (float)r.lo;
   return r;
 }
 
-#define DEFINE_FLOAT_BILINEAR(NAME, T, ROUND_OFFSET)                                          \
-  static void NAME(const tflrt_resize_params* p, const T* in, T* out, int32_t begin,          \
-                   int32_t end) {                                                             \
-    const int64_t c = p->channels;                                                            \
-    const int64_t in_row = (int64_t)p->in_w * c, in_img = (int64_t)p->in_h * in_row;          \
-    for (int32_t r = begin; r < end; r++) {                                                   \
-      const int32_t b = r / p->out_h, y = r % p->out_h;                                       \
-      const axis_pos py = float_pos(y, p->scale_h, p->half_pixel_centers, p->in_h);           \
-      const float dy = py.src - (float)py.lo;                                                 \
-      const T* row0 = in + b * in_img + py.lo * in_row;                                       \
-      const T* row1 = in + b * in_img + py.hi * in_row;                                       \
-      T* o = out + ((int64_t)b * p->out_h + y) * p->out_w * c;                                \
-      for (int32_t x = 0; x < p->out_w; x++) {                                                \
-        const axis_pos px = float_pos(x, p->scale_w, p->half_pixel_centers, p->in_w);         \
-        const float dx = px.src - (float)px.lo;                                               \
-        const T* a = row0 + px.lo * c;                                                        \
-        const T* bb = row1 + px.lo * c;                                                       \
-        const T* cc = row0 + px.hi * c;                                                       \
-        const T* d = row1 + px.hi * c;                                                        \
-        for (int64_t ch = 0; ch < c; ch++) {                                                  \
-          const float v = (float)a[ch] * (1.0f - dy) * (1.0f - dx) +                          \
-                          (float)bb[ch] * dy * (1.0f - dx) + (float)cc[ch] * (1.0f - dy) * dx + \
-                          (float)d[ch] * dy * dx + (ROUND_OFFSET);                            \
-          o[x * c + ch] = (T)v;                                                               \
-        }                                                                                     \
-      }                                                                                       \
-    }                                                                                         \
-  }
-
-DEFINE_FLOAT_BILINEAR(tflrt_f32_bilinear__ref, float, 0.0f)
-DEFINE_FLOAT_BILINEAR(tflrt_qu8_bilinear__ref, uint8_t, 0.5f)
-
-/* ---- bilinear, 10-bit fixed-point coordinates ---- */
-
-typedef struct {
-  int32_t src10, lo, hi;
-} axis_pos10;
-
-static axis_pos10 fixed_pos(int32_t v, int32_t scale10, int half_pixel, int32_t in_size) {
-  axis_pos10 r;
-  r.src10 = half_pixel ? v * scale10 + scale10 / 2 - (1 << 9) : v * scale10;
-  const int32_t lo = r.src10 / (1 << 10);
-  const int32_t hi = (r.src10 + (1 << 10) - 1) / (1 << 10);
+static axis_pos fixed_pos(int32_t v, int32_t scale10, int half_pixel, int32_t in_size) {
+  axis_pos r = {0};
+  const int32_t src10 = half_pixel ? v * scale10 + scale10 / 2 - (1 << 9) : v * scale10;
+  const int32_t lo = src10 / (1 << 10);
+  const int32_t hi = (src10 + (1 << 10) - 1) / (1 << 10);
   r.lo = lo > 0 ? lo : 0;
   r.hi = hi < in_size - 1 ? hi : in_size - 1;
+  r.w_hi = src10 - (1 << 10) * r.lo;
+  r.w_lo = (1 << 10) - r.w_hi;
   return r;
 }
 
-#define DEFINE_INT_BILINEAR(NAME, T)                                                          \
-  static void NAME(const tflrt_resize_params* p, const T* in, T* out, int32_t begin,          \
-                   int32_t end) {                                                             \
-    const int64_t c = p->channels;                                                            \
-    const int64_t in_row = (int64_t)p->in_w * c, in_img = (int64_t)p->in_h * in_row;          \
-    for (int32_t r = begin; r < end; r++) {                                                   \
-      const int32_t b = r / p->out_h, y = r % p->out_h;                                       \
-      const axis_pos10 py = fixed_pos(y, p->scale10_h, p->half_pixel_centers, p->in_h);       \
-      const int64_t wy1 = py.src10 - (1 << 10) * py.lo; /* weight of row hi */                \
-      const int64_t wy0 = (1 << 10) - wy1;              /* weight of row lo */                \
-      const T* row0 = in + b * in_img + py.lo * in_row;                                       \
-      const T* row1 = in + b * in_img + py.hi * in_row;                                       \
-      T* o = out + ((int64_t)b * p->out_h + y) * p->out_w * c;                                \
-      for (int32_t x = 0; x < p->out_w; x++) {                                                \
-        const axis_pos10 px = fixed_pos(x, p->scale10_w, p->half_pixel_centers, p->in_w);     \
-        const int64_t wx1 = px.src10 - (1 << 10) * px.lo;                                     \
-        const int64_t wx0 = (1 << 10) - wx1;                                                  \
-        const T* a = row0 + px.lo * c;                                                        \
-        const T* bb = row1 + px.lo * c;                                                       \
-        const T* cc = row0 + px.hi * c;                                                       \
-        const T* d = row1 + px.hi * c;                                                        \
-        for (int64_t ch = 0; ch < c; ch++) {                                                  \
-          const int64_t s = (int64_t)a[ch] * wy0 * wx0 + (int64_t)bb[ch] * wy1 * wx0 +        \
-                            (int64_t)cc[ch] * wy0 * wx1 + (int64_t)d[ch] * wy1 * wx1;         \
-          const int64_t rnd = s > 0 ? (1 << 19) : -(1 << 19);                                 \
-          o[x * c + ch] = (T)((s + rnd) / (1 << 20));                                         \
-        }                                                                                     \
-      }                                                                                       \
-    }                                                                                         \
+/* Float arithmetic (f32, and uint8 values): evaluated left to right in float. */
+static inline float blend_float(float a, float b, float c, float d, const axis_pos* y, const axis_pos* x) {
+  const float dy = y->frac, dx = x->frac;
+  return a * (1.0f - dy) * (1.0f - dx) + b * dy * (1.0f - dx) + c * (1.0f - dy) * dx + d * dy * dx;
+}
+
+/* Integer only (int8, int16): the 20-bit weighted sum divided by 2^20, rounding half away from
+ * zero. */
+static inline int64_t blend_fixed(int64_t a, int64_t b, int64_t c, int64_t d, const axis_pos* y,
+                                  const axis_pos* x) {
+  const int64_t s = a * y->w_lo * x->w_lo + b * y->w_hi * x->w_lo + c * y->w_lo * x->w_hi + d * y->w_hi * x->w_hi;
+  const int64_t rnd = s > 0 ? (1 << 19) : -(1 << 19);
+  return (s + rnd) / (1 << 20);
+}
+
+/* A bilinear kernel NAME over elements of type T: POS places each output row and column (with the
+ * params' scales SCALE_H and SCALE_W), BLEND mixes the (lo,lo), (hi,lo), (lo,hi), (hi,hi)
+ * neighbours (y first), ROUND is added before the conversion to T (which truncates). */
+#define DEFINE_BILINEAR(NAME, T, POS, SCALE_H, SCALE_W, BLEND, ROUND)                   \
+  static void NAME(const tflrt_resize_params* p, const T* in, T* out, int32_t begin,    \
+                   int32_t end) {                                                       \
+    const int64_t c = p->channels;                                                      \
+    const int64_t in_row = (int64_t)p->in_w * c, in_img = (int64_t)p->in_h * in_row;    \
+    for (int32_t r = begin; r < end; r++) {                                             \
+      const int32_t b = r / p->out_h, y = r % p->out_h;                                 \
+      const axis_pos py = POS(y, p->SCALE_H, p->half_pixel_centers, p->in_h);           \
+      const T* row0 = in + b * in_img + py.lo * in_row;                                 \
+      const T* row1 = in + b * in_img + py.hi * in_row;                                 \
+      T* o = out + ((int64_t)b * p->out_h + y) * p->out_w * c;                          \
+      for (int32_t x = 0; x < p->out_w; x++) {                                          \
+        const axis_pos px = POS(x, p->SCALE_W, p->half_pixel_centers, p->in_w);         \
+        const T* a = row0 + px.lo * c;                                                  \
+        const T* bb = row1 + px.lo * c;                                                 \
+        const T* cc = row0 + px.hi * c;                                                 \
+        const T* d = row1 + px.hi * c;                                                  \
+        for (int64_t ch = 0; ch < c; ch++)                                              \
+          o[x * c + ch] = (T)(BLEND(a[ch], bb[ch], cc[ch], d[ch], &py, &px) + (ROUND)); \
+      }                                                                                 \
+    }                                                                                   \
   }
 
-DEFINE_INT_BILINEAR(tflrt_qs8_bilinear__ref, int8_t)
-DEFINE_INT_BILINEAR(tflrt_qs16_bilinear__ref, int16_t)
+DEFINE_BILINEAR(tflrt_f32_bilinear__ref, float, float_pos, scale_h, scale_w, blend_float, 0.0f)
+DEFINE_BILINEAR(tflrt_qu8_bilinear__ref, uint8_t, float_pos, scale_h, scale_w, blend_float, 0.5f)
+DEFINE_BILINEAR(tflrt_qs8_bilinear__ref, int8_t, fixed_pos, scale10_h, scale10_w, blend_fixed, 0)
+DEFINE_BILINEAR(tflrt_qs16_bilinear__ref, int16_t, fixed_pos, scale10_h, scale10_w, blend_fixed, 0)
 
 /* ---- nearest neighbour ---- */
 

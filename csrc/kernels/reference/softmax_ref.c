@@ -6,6 +6,7 @@
 #include "../../quant/fixedpoint.h"
 #include "../../quant/quant.h"
 #include "../softmax.h"
+#include "ref_common.h"
 
 void tflrt_f32_softmax__ref(const tflrt_softmax_params* p, const float* input, float* output, int32_t begin,
                              int32_t end) {
@@ -78,8 +79,6 @@ DEFINE_SOFTMAX_Q8(tflrt_qu8_softmax__ref, uint8_t, 0, uint8_t, 0, 255, 8)
 DEFINE_SOFTMAX_Q8(tflrt_qs8_qs16_softmax__ref, int8_t, -128, int16_t, -32768, 32767, 16)
 DEFINE_SOFTMAX_Q8(tflrt_qu8_qs16_softmax__ref, uint8_t, 0, int16_t, -32768, 32767, 16)
 
-static inline int16_t sat16(int32_t v) { return (int16_t)(v < -32768 ? -32768 : (v > 32767 ? 32767 : v)); }
-
 void tflrt_qs16_softmax__ref(const tflrt_softmax_params* p, const int16_t* input, int16_t* output,
                               int32_t begin, int32_t end) {
   const size_t depth = (size_t)p->depth;
@@ -96,7 +95,7 @@ void tflrt_qs16_softmax__ref(const tflrt_softmax_params* p, const int16_t* input
       const int32_t diff = (int32_t)x[c] - max_in_row;
       /* scale diff so that [-65535, 0] covers [-10, 0], then recentre on the int16 range */
       const int32_t scaled = tflrt_mbqm(diff, p->input_multiplier, p->input_left_shift);
-      y[c] = tflrt_lut16_lookup(sat16(scaled + 32767), p->exp_lut);
+      y[c] = tflrt_lut16_lookup((int16_t)ref_sat_i16(scaled + 32767), p->exp_lut);
       sum_of_exps += y[c];
     }
     /* 1 / sum: normalise the sum to [1, 2) in Q1.14 ... then look up 1/(1 + x), x = sum - 1,
@@ -105,7 +104,7 @@ void tflrt_qs16_softmax__ref(const tflrt_softmax_params* p, const int16_t* input
     const int32_t shifted_sum =
         (int32_t)((((int64_t)sum_of_exps << (headroom_plus_one - 1)) + (1 << 13)) >> 14);
     const int32_t sym_shifted_sum = shifted_sum - ((1 << 15) + (1 << 16));
-    const int16_t recip_q015 = tflrt_lut16_lookup(sat16(sym_shifted_sum), p->recip_lut);
+    const int16_t recip_q015 = tflrt_lut16_lookup((int16_t)ref_sat_i16(sym_shifted_sum), p->recip_lut);
     const int right_shift = 31 - headroom_plus_one;
     const int64_t round = (int64_t)1 << (right_shift - 1);
     for (size_t c = 0; c < depth; c++) {

@@ -3,6 +3,7 @@
 
 #include "../../quant/quant.h"
 #include "../transpose_conv.h"
+#include "ref_common.h"
 
 /* Input index range [*lo, *hi] whose taps reach output coordinate o along one axis. */
 static void tap_range(int32_t o, int32_t pad, int32_t stride, int32_t filter, int32_t in,
@@ -46,34 +47,32 @@ static void tap_range(int32_t o, int32_t pad, int32_t stride, int32_t filter, in
     }                                                                                        \
   }
 
-static float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
-static int32_t clampi(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+/* The float accumulator (f32 and hybrid) plus the bias, clamped. */
+#define F32_STORE(o, c)                                                                      \
+  output[(o) + (c)] = ref_clampf(bias ? acc + bias[c] : acc, p->f32_min, p->f32_max)
 
 static void tflrt_f32_tconv__ref(const tflrt_conv_params* p, const float* input,
                                  const float* filter, const float* bias, float* output,
                                  int32_t begin, int32_t end) {
 #define F32_ACC(x, w) acc += (x) * (w)
-#define F32_STORE(o, c)                                                                      \
-  output[(o) + (c)] = clampf(bias ? acc + bias[c] : acc, p->f32_min, p->f32_max)
   TCONV_LOOP(float, float, float, 0.0f, F32_ACC, F32_STORE)
 #undef F32_ACC
-#undef F32_STORE
 }
 
 #define Q32_ACC(x, w) acc += (uint32_t)(((int32_t)(x) + p->input_offset) * (int32_t)(w))
-#define Q32_STORE(T, o, c)                                                                   \
+/* The int32 accumulator (wrapping) plus the bias, requantized with the output zero point ZP. */
+#define Q32_STORE(T, o, c, ZP)                                                               \
   do {                                                                                       \
     uint32_t a = acc;                                                                        \
     if (bias) a += (uint32_t)bias[c];                                                        \
-    const int32_t v = tflrt_mbqm(tflrt_wrap_i32((int64_t)a), p->out_mult[c], p->out_shift[c]); \
-    output[(o) + (c)] =                                                                      \
-        (T)clampi(tflrt_wrap_i32((int64_t)v + p->output_offset), p->q_min, p->q_max);         \
+    output[(o) + (c)] = (T)ref_requantize(tflrt_wrap_i32((int64_t)a), p->out_mult[c],        \
+                                          p->out_shift[c], ZP, p->q_min, p->q_max);          \
   } while (0)
 
 static void tflrt_qs8_tconv__ref(const tflrt_conv_params* p, const int8_t* input,
                                  const int8_t* filter, const int32_t* bias, int8_t* output,
                                  int32_t begin, int32_t end) {
-#define QS8_STORE(o, c) Q32_STORE(int8_t, o, c)
+#define QS8_STORE(o, c) Q32_STORE(int8_t, o, c, p->output_offset)
   TCONV_LOOP(int8_t, int8_t, uint32_t, 0u, Q32_ACC, QS8_STORE)
 #undef QS8_STORE
 }
@@ -83,7 +82,7 @@ static void tflrt_qu8_tconv__ref(const tflrt_conv_params* p, const uint8_t* inpu
                                  int32_t begin, int32_t end) {
 #define QU8_ACC(x, w)                                                                        \
   acc += (uint32_t)(((int32_t)(x) + p->input_offset) * ((int32_t)(w) + p->filter_offset))
-#define QU8_STORE(o, c) Q32_STORE(uint8_t, o, c)
+#define QU8_STORE(o, c) Q32_STORE(uint8_t, o, c, p->output_offset)
   TCONV_LOOP(uint8_t, uint8_t, uint32_t, 0u, QU8_ACC, QU8_STORE)
 #undef QU8_ACC
 #undef QU8_STORE
@@ -97,7 +96,7 @@ static void tflrt_qs16_tconv__ref(const tflrt_conv_params* p, const int16_t* inp
   do {                                                                                       \
     const int64_t a = bias ? acc + bias[c] : acc;                                            \
     const int32_t v = tflrt_mbqm64_wrap(a, p->out_mult[c], p->out_shift[c]);                 \
-    output[(o) + (c)] = (int16_t)clampi(v, p->q_min, p->q_max);                              \
+    output[(o) + (c)] = (int16_t)ref_clampi(v, p->q_min, p->q_max);                          \
   } while (0)
   TCONV_LOOP(int16_t, int8_t, int64_t, 0, QS16_ACC, QS16_STORE)
 #undef QS16_ACC
@@ -108,13 +107,7 @@ static void tflrt_qs16_tconv_acc32__ref(const tflrt_conv_params* p, const int16_
                                         const int8_t* filter, const int32_t* bias,
                                         int16_t* output, int32_t begin, int32_t end) {
 #define QS16A_ACC(x, w) acc += (uint32_t)((int32_t)(x) * (int32_t)(w))
-#define QS16A_STORE(o, c)                                                                    \
-  do {                                                                                       \
-    uint32_t a = acc;                                                                        \
-    if (bias) a += (uint32_t)bias[c];                                                        \
-    const int32_t v = tflrt_mbqm(tflrt_wrap_i32((int64_t)a), p->out_mult[c], p->out_shift[c]); \
-    output[(o) + (c)] = (int16_t)clampi(v, p->q_min, p->q_max);                              \
-  } while (0)
+#define QS16A_STORE(o, c) Q32_STORE(int16_t, o, c, 0)
   TCONV_LOOP(int16_t, int8_t, uint32_t, 0u, QS16A_ACC, QS16A_STORE)
 #undef QS16A_ACC
 #undef QS16A_STORE
@@ -127,11 +120,8 @@ static void tflrt_qd8_f32_tconv__ref(const tflrt_conv_params* p, const int8_t* i
 #define QD8_ACC(x, w)                                                                        \
   acc += (float)(((int32_t)(x) - batch_zp[b]) * (int32_t)(w)) * p->filter_scale[c] *        \
          batch_scale[b]
-#define QD8_STORE(o, c)                                                                      \
-  output[(o) + (c)] = clampf(bias ? acc + bias[c] : acc, p->f32_min, p->f32_max)
-  TCONV_LOOP(int8_t, int8_t, float, 0.0f, QD8_ACC, QD8_STORE)
+  TCONV_LOOP(int8_t, int8_t, float, 0.0f, QD8_ACC, F32_STORE)
 #undef QD8_ACC
-#undef QD8_STORE
 }
 
 void tflrt_tconv_kernels_ref(tflrt_tconv_kernels* k) {

@@ -5,6 +5,7 @@
 #include "../../quant/fixedpoint.h"
 #include "../../quant/quant.h"
 #include "../unary.h"
+#include "ref_common.h"
 
 /* sigmoid(i / 24) in unsigned Q0.16 for i = 0..255 (the last entry saturates at 65535): the
  * table TFLite's int16 LOGISTIC and TANH interpolate in. These 256 numbers are taken from
@@ -37,285 +38,117 @@ static const uint16_t k_sigmoid_q16[256] = {
     65534, 65534, 65534, 65535,
 };
 
-/* ---- small helpers ---- */
-
-static inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
-
-/* Two's complement narrowing without relying on implementation-defined conversions. */
-static inline int16_t wrap_i16(int32_t v) {
-  const uint16_t u = (uint16_t)(uint32_t)v;
-  return u <= INT16_MAX ? (int16_t)u : (int16_t)((int32_t)u - 65536);
-}
-static inline int8_t wrap_i8(int32_t v) {
-  const uint8_t u = (uint8_t)(uint32_t)v;
-  return u <= INT8_MAX ? (int8_t)u : (int8_t)((int32_t)u - 256);
-}
+/* NAME__ref: y[i] = EXPR for every element v = x[i] of type T (the output has the same type). The
+ * parameters are copied to a local first: the build uses -fno-strict-aliasing, so every store
+ * to y could otherwise change *params and force reloads in the loop. */
+#define UNARY_KERNEL(NAME, T, EXPR)                                                               \
+  static void NAME##__ref(const tflrt_unary_params* params, const void* xv, void* yv, size_t n) { \
+    const tflrt_unary_params local = *params;                                                     \
+    const tflrt_unary_params* p = &local;                                                         \
+    const T* x = xv;                                                                              \
+    T* y = yv;                                                                                    \
+    (void)p;                                                                                      \
+    for (size_t i = 0; i < n; i++) {                                                              \
+      const T v = x[i];                                                                           \
+      y[i] = (EXPR);                                                                              \
+    }                                                                                             \
+  }
 
 /* ---- float32 math ---- */
 
-static void f32_abs__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = fabsf(x[i]);
-}
-
-static void f32_neg__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = -x[i];
-}
-
-static void f32_sqrt__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = sqrtf(x[i]);
-}
-
-static void f32_rsqrt__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = 1.0f / sqrtf(x[i]);
-}
-
-static void f32_exp__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = expf(x[i]);
-}
-
-static void f32_log__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = logf(x[i]);
-}
-
-static void f32_sin__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = sinf(x[i]);
-}
-
-static void f32_cos__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = cosf(x[i]);
-}
-
-static void f32_ceil__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = ceilf(x[i]);
-}
-
-static void f32_floor__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = floorf(x[i]);
-}
-
 /* ROUND rounds half to even (banker's rounding), written as TFLite writes it: from the floor,
  * so -0.5 and -0.3 give +0. */
-static void f32_round__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) {
-    const float down = floorf(x[i]);
-    const float frac = x[i] - down;
-    const int down_is_even = fmodf(down, 2.0f) == 0.0f;
-    y[i] = (frac < 0.5f || (frac == 0.5f && down_is_even)) ? down : down + 1.0f;
-  }
+static inline float round_half_even(float v) {
+  const float down = floorf(v);
+  const float frac = v - down;
+  const int down_is_even = fmodf(down, 2.0f) == 0.0f;
+  return (frac < 0.5f || (frac == 0.5f && down_is_even)) ? down : down + 1.0f;
 }
 
-static void f32_square__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = x[i] * x[i];
-}
-
+UNARY_KERNEL(f32_abs, float, fabsf(v))
+UNARY_KERNEL(f32_neg, float, -v)
+UNARY_KERNEL(f32_sqrt, float, sqrtf(v))
+UNARY_KERNEL(f32_rsqrt, float, 1.0f / sqrtf(v))
+UNARY_KERNEL(f32_exp, float, expf(v))
+UNARY_KERNEL(f32_log, float, logf(v))
+UNARY_KERNEL(f32_sin, float, sinf(v))
+UNARY_KERNEL(f32_cos, float, cosf(v))
+UNARY_KERNEL(f32_ceil, float, ceilf(v))
+UNARY_KERNEL(f32_floor, float, floorf(v))
+UNARY_KERNEL(f32_round, float, round_half_even(v))
+UNARY_KERNEL(f32_square, float, v * v)
 /* SIGN keeps NaN, maps +-0 to +0. */
-static void f32_sign__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = isnan(x[i]) ? x[i] : (x[i] > 0.0f ? 1.0f : (x[i] < 0.0f ? -1.0f : 0.0f));
-}
-
-static void f64_sign__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const double* x = xv;
-  double* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = isnan(x[i]) ? x[i] : (x[i] > 0.0 ? 1.0 : (x[i] < 0.0 ? -1.0 : 0.0));
-}
+UNARY_KERNEL(f32_sign, float, isnan(v) ? v : (v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f)))
+UNARY_KERNEL(f64_sign, double, isnan(v) ? v : (v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : 0.0)))
 
 /* ---- float32 activations ---- */
 
-/* RELU, RELU6, RELU_N1_TO_1, RELU_0_TO_1: NaN passes through. */
-static void f32_clamp__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  const float lo = p->f_min, hi = p->f_max;
-  for (size_t i = 0; i < n; i++) y[i] = x[i] > hi ? hi : (x[i] < lo ? lo : x[i]);
-}
-
-static void f32_leaky_relu__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  const float alpha = p->alpha;
-  for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : x[i] * alpha;
-}
-
-static void f32_elu__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = x[i] < 0.0f ? expm1f(x[i]) : x[i];
-}
-
 /* x * min(6, max(0, x + 3)) / 6 */
-static void f32_hard_swish__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) {
-    const float shifted = x[i] + 3.0f;
-    const float relu = 0.0f < shifted ? shifted : 0.0f;
-    const float relu6 = relu < 6.0f ? relu : 6.0f;
-    y[i] = x[i] * relu6 / 6.0f;
-  }
+static inline float hard_swish_f32(float v) {
+  const float shifted = v + 3.0f;
+  const float relu = 0.0f < shifted ? shifted : 0.0f;
+  const float relu6 = relu < 6.0f ? relu : 6.0f;
+  return v * relu6 / 6.0f;
 }
 
 /* 0.5 x (1 + erf(x / sqrt 2)), written with erfc to stay accurate for large negative x */
-static void f32_gelu__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
+static inline float gelu_f32(float v) {
   const float minus_rsqrt2 = (float)-0.70710678118654752440;
-  for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * erfcf(x[i] * minus_rsqrt2);
+  return 0.5f * v * erfcf(v * minus_rsqrt2);
 }
 
 /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
-static void f32_gelu_tanh__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
+static inline float gelu_tanh_f32(float v) {
   const float sqrt_2_over_pi = (float)0.79788456080286535588;
-  for (size_t i = 0; i < n; i++) {
-    const float v = x[i];
-    y[i] = 0.5f * v * (1.0f + tanhf(sqrt_2_over_pi * (v + 0.044715f * v * v * v)));
-  }
+  return 0.5f * v * (1.0f + tanhf(sqrt_2_over_pi * (v + 0.044715f * v * v * v)));
 }
 
 /* 1 / (1 + exp(-x)), with TFLite's cut-offs: 1 above 16.619..., exp(x) below -9. */
-static void f32_logistic__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
+static inline float logistic_f32(float v) {
   const float upper = 16.619047164916992188f, lower = -9.0f;
-  for (size_t i = 0; i < n; i++) {
-    const float v = x[i];
-    y[i] = v > upper ? 1.0f : (v < lower ? expf(v) : 1.0f / (1.0f + expf(-v)));
-  }
+  return v > upper ? 1.0f : (v < lower ? expf(v) : 1.0f / (1.0f + expf(-v)));
 }
 
-static void f32_tanh__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const float* x = xv;
-  float* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
-}
+/* RELU, RELU6, RELU_N1_TO_1, RELU_0_TO_1: NaN passes through. */
+UNARY_KERNEL(f32_clamp, float, v > p->f_max ? p->f_max : (v < p->f_min ? p->f_min : v))
+UNARY_KERNEL(f32_leaky_relu, float, v > 0.0f ? v : v * p->alpha)
+UNARY_KERNEL(f32_elu, float, v < 0.0f ? expm1f(v) : v)
+UNARY_KERNEL(f32_hard_swish, float, hard_swish_f32(v))
+UNARY_KERNEL(f32_gelu, float, gelu_f32(v))
+UNARY_KERNEL(f32_gelu_tanh, float, gelu_tanh_f32(v))
+UNARY_KERNEL(f32_logistic, float, logistic_f32(v))
+UNARY_KERNEL(f32_tanh, float, tanhf(v))
 
 /* ---- plain integers (wrap-around like TFLite's two's complement arithmetic) ---- */
 
-static void s8_neg__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int8_t* x = xv;
-  int8_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = wrap_i8(-(int32_t)x[i]);
-}
-
-static void s16_neg__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int16_t* x = xv;
-  int16_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = wrap_i16(-(int32_t)x[i]);
-}
-
-static void s32_neg__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int32_t* x = xv;
-  int32_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = tflrt_wrap_i32(-(int64_t)x[i]);
-}
-
-static void s64_neg__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int64_t* x = xv;
-  int64_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = x[i] == INT64_MIN ? INT64_MIN : -x[i];
-}
-
-static void s16_abs__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int16_t* x = xv;
-  int16_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = wrap_i16(abs((int32_t)x[i]));
-}
-
-static void s32_abs__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int32_t* x = xv;
-  int32_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = x[i] == INT32_MIN ? INT32_MIN : (x[i] < 0 ? -x[i] : x[i]);
-}
-
-static void s32_sign__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int32_t* x = xv;
-  int32_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0);
-}
+UNARY_KERNEL(s8_neg, int8_t, ref_wrap_i8(-(int32_t)v))
+UNARY_KERNEL(s16_neg, int16_t, ref_wrap_i16(-(int32_t)v))
+UNARY_KERNEL(s32_neg, int32_t, tflrt_wrap_i32(-(int64_t)v))
+UNARY_KERNEL(s64_neg, int64_t, v == INT64_MIN ? INT64_MIN : -v)
+UNARY_KERNEL(s16_abs, int16_t, ref_wrap_i16(abs((int32_t)v)))
+UNARY_KERNEL(s32_abs, int32_t, v == INT32_MIN ? INT32_MIN : (v < 0 ? -v : v))
+UNARY_KERNEL(s32_sign, int32_t, v > 0 ? 1 : (v < 0 ? -1 : 0))
 
 /* ---- quantized ---- */
 
-static void x8_lut__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const uint8_t* x = xv;
-  uint8_t* y = yv;
-  const uint8_t* lut = p->lut8;
-  for (size_t i = 0; i < n; i++) y[i] = lut[x[i]];
-}
-
-static void qs16_lut__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int16_t* x = xv;
-  int16_t* y = yv;
-  const int16_t* lut = p->lut16;
-  for (size_t i = 0; i < n; i++) y[i] = tflrt_lut16_lookup(x[i], lut);
-}
+UNARY_KERNEL(x8_lut, uint8_t, p->lut8[v])
+UNARY_KERNEL(qs16_lut, int16_t, tflrt_lut16_lookup(v, p->lut16))
 
 static inline int32_t requantize(const tflrt_unary_params* p, int32_t x) {
-  const int32_t v = p->output_zero_point + tflrt_mbqm(x - p->input_zero_point, p->multiplier, p->shift);
-  return clamp_i32(v, p->q_min, p->q_max);
+  return ref_requantize(x - p->input_zero_point, p->multiplier, p->shift, p->output_zero_point,
+                        p->q_min, p->q_max);
 }
-
-static void qs8_requantize__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int8_t* x = xv;
-  int8_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = (int8_t)requantize(p, x[i]);
-}
-
-static void qu8_requantize__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const uint8_t* x = xv;
-  uint8_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = (uint8_t)requantize(p, x[i]);
-}
-
-static void qs16_requantize__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int16_t* x = xv;
-  int16_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = (int16_t)requantize(p, x[i]);
-}
+UNARY_KERNEL(qs8_requantize, int8_t, (int8_t)requantize(p, v))
+UNARY_KERNEL(qu8_requantize, uint8_t, (uint8_t)requantize(p, v))
+UNARY_KERNEL(qs16_requantize, int16_t, (int16_t)requantize(p, v))
 
 static inline int32_t quantized_abs(const tflrt_unary_params* p, int32_t x) {
   const int32_t v = abs(x - p->input_zero_point);
   const int32_t scaled = p->needs_rescale ? tflrt_mbqm(v, p->multiplier, p->shift) : v;
-  return clamp_i32(scaled + p->output_zero_point, p->q_min, p->q_max);
+  return ref_clampi(scaled + p->output_zero_point, p->q_min, p->q_max);
 }
-
-static void qs8_abs__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int8_t* x = xv;
-  int8_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = (int8_t)quantized_abs(p, x[i]);
-}
-
-static void qs16_abs__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int16_t* x = xv;
-  int16_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = (int16_t)quantized_abs(p, x[i]);
-}
+UNARY_KERNEL(qs8_abs, int8_t, (int8_t)quantized_abs(p, v))
+UNARY_KERNEL(qs16_abs, int16_t, (int16_t)quantized_abs(p, v))
 
 static inline int32_t leaky_relu(const tflrt_unary_params* p, int32_t x) {
   const int32_t v = x - p->input_zero_point;
@@ -329,26 +162,11 @@ static inline int32_t leaky_relu(const tflrt_unary_params* p, int32_t x) {
     const int32_t scaled = tflrt_mbqm(v, m, p->alpha_shift);
     out += negative ? -scaled : scaled;
   }
-  return clamp_i32(out, p->q_min, p->q_max);
+  return ref_clampi(out, p->q_min, p->q_max);
 }
-
-static void qs8_leaky_relu__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int8_t* x = xv;
-  int8_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = (int8_t)leaky_relu(p, x[i]);
-}
-
-static void qu8_leaky_relu__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const uint8_t* x = xv;
-  uint8_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = (uint8_t)leaky_relu(p, x[i]);
-}
-
-static void qs16_leaky_relu__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int16_t* x = xv;
-  int16_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = (int16_t)leaky_relu(p, x[i]);
-}
+UNARY_KERNEL(qs8_leaky_relu, int8_t, (int8_t)leaky_relu(p, v))
+UNARY_KERNEL(qu8_leaky_relu, uint8_t, (uint8_t)leaky_relu(p, v))
+UNARY_KERNEL(qs16_leaky_relu, int16_t, (int16_t)leaky_relu(p, v))
 
 /* -- hard swish: 16-bit fixed point as in TFLite's reference kernel -- */
 
@@ -375,15 +193,15 @@ static inline int16_t sat_shl16(int16_t v, int amount) {
  * instantiation TFLite uses: for exponents of 16 and more it wraps to -1, which the result
  * reproduces. */
 static inline int16_t rdbpot16(int16_t x, int exponent) {
-  const int16_t mask = wrap_i16((int32_t)((1LL << exponent) - 1));
+  const int16_t mask = ref_wrap_i16((int32_t)((1LL << exponent) - 1));
   const int16_t remainder = (int16_t)(x & mask);
-  const int16_t threshold = wrap_i16((mask >> 1) + (x < 0 ? 1 : 0));
-  return wrap_i16((x >> exponent) + (remainder > threshold ? 1 : 0));
+  const int16_t threshold = ref_wrap_i16((mask >> 1) + (x < 0 ? 1 : 0));
+  return ref_wrap_i16((x >> exponent) + (remainder > threshold ? 1 : 0));
 }
 
 static inline int16_t hard_swish(const tflrt_unary_params* p, int32_t x) {
-  const int16_t centered = wrap_i16(x - p->input_zero_point);
-  const int16_t hires = wrap_i16(centered * 128); /* input on a 2^7 finer scale */
+  const int16_t centered = ref_wrap_i16(x - p->input_zero_point);
+  const int16_t hires = ref_wrap_i16(centered * 128); /* input on a 2^7 finer scale */
   const int16_t on_output_scale = srdhm16(hires, p->hs_output_multiplier);
   /* "reluish" factor: the input rescaled so that 3.0 maps to 32768, saturated, then moved from
    * [-1, 1] to [0, 1]. The left shift is split so that saturation only happens on the last bit. */
@@ -396,60 +214,18 @@ static inline int16_t hard_swish(const tflrt_unary_params* p, int32_t x) {
   reluish = (int16_t)(((int32_t)reluish + (1 << 15)) >> 1);
   const int16_t product = sdhm16(reluish, on_output_scale);
   int16_t out = rdbpot16(product, -p->hs_output_exponent);
-  out = wrap_i16(out + p->output_zero_point);
-  return clamp_i32(out, p->q_min, p->q_max);
+  out = ref_wrap_i16(out + p->output_zero_point);
+  return ref_clampi(out, p->q_min, p->q_max);
 }
-
-static void qs8_hard_swish__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int8_t* x = xv;
-  int8_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = (int8_t)hard_swish(p, x[i]);
-}
-
-static void qu8_hard_swish__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const uint8_t* x = xv;
-  uint8_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = (uint8_t)hard_swish(p, x[i]);
-}
+UNARY_KERNEL(qs8_hard_swish, int8_t, (int8_t)hard_swish(p, v))
+UNARY_KERNEL(qu8_hard_swish, uint8_t, (uint8_t)hard_swish(p, v))
 
 /* -- int16 logistic / tanh: interpolation in the sigmoid table -- */
 
-/* Input scaled to the table's 1/(3 * 4096)-per-step domain, in int32 arithmetic that wraps
- * like TFLite's. */
-static inline int32_t scale_q16_input(int16_t x, int32_t mult, int left_shift, int32_t round) {
-  return tflrt_wrap_i32((int64_t)x * mult + round) >> left_shift;
-}
-
-static void qs16_logistic__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int16_t* x = xv;
-  int16_t* y = yv;
-  int32_t mult = p->multiplier;
-  int shift = p->input_left_shift;
-  if (mult == 0) { /* power-of-two input scale */
-    mult = 3 << shift;
-    shift = 0;
-  }
-  const int32_t round = shift > 0 ? 1 << (shift - 1) : 0;
-  for (size_t i = 0; i < n; i++) {
-    const int32_t v = scale_q16_input(x[i], mult, shift, round);
-    const uint32_t a = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
-    const uint32_t index = a >> 9;
-    uint32_t r;
-    if (index >= 255) {
-      r = 0x7FFFu << 10;
-    } else {
-      const uint32_t lo = k_sigmoid_q16[index], hi = k_sigmoid_q16[index + 1];
-      r = (lo << 9) + (a & 0x1ffu) * (hi - lo);
-    }
-    /* sigmoid(-x) = 1 - sigmoid(x) */
-    r = v >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1u;
-    y[i] = wrap_i16((int32_t)(r >> 10));
-  }
-}
-
-static void qs16_tanh__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int16_t* x = xv;
-  int16_t* y = yv;
+/* The input scaled to the table's 1/(3 * 4096)-per-step domain by (multiplier, input_left_shift)
+ * (multiplier 0: a power-of-two input scale, 3 << input_left_shift), in int32 arithmetic that
+ * wraps like TFLite's. */
+static inline int32_t scale_q16_input(const tflrt_unary_params* p, int16_t x) {
   int32_t mult = p->multiplier;
   int shift = p->input_left_shift;
   if (mult == 0) {
@@ -457,67 +233,61 @@ static void qs16_tanh__ref(const tflrt_unary_params* p, const void* xv, void* yv
     shift = 0;
   }
   const int32_t round = shift > 0 ? 1 << (shift - 1) : 0;
-  for (size_t i = 0; i < n; i++) {
-    const int32_t v = scale_q16_input(x[i], mult, shift, round);
-    const uint32_t a = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
-    const uint32_t index = a >> 8; /* tanh(x) = 2 sigmoid(2x) - 1 */
-    int32_t r;
-    if (index >= 255) {
-      r = 0xFFFF << 8;
-    } else {
-      const uint32_t lo = k_sigmoid_q16[index], hi = k_sigmoid_q16[index + 1];
-      r = (int32_t)((lo << 8) + (a & 0xffu) * (hi - lo));
-    }
-    r = v >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
-    y[i] = wrap_i16(r >> 8);
-  }
+  return tflrt_wrap_i32((int64_t)x * mult + round) >> shift;
 }
+
+/* The table interpolated at a / 2^frac_bits (a >= 0), scaled by 2^frac_bits; `saturated`
+ * beyond the table's end. */
+static inline uint32_t sigmoid_table_at(uint32_t a, int frac_bits, uint32_t saturated) {
+  const uint32_t index = a >> frac_bits;
+  if (index >= 255) return saturated;
+  const uint32_t lo = k_sigmoid_q16[index], hi = k_sigmoid_q16[index + 1];
+  return (lo << frac_bits) + (a & ((1u << frac_bits) - 1u)) * (hi - lo);
+}
+
+static inline int16_t logistic_q16(const tflrt_unary_params* p, int16_t x) {
+  const int32_t v = scale_q16_input(p, x);
+  const uint32_t a = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
+  uint32_t r = sigmoid_table_at(a, 9, 0x7FFFu << 10);
+  /* sigmoid(-x) = 1 - sigmoid(x) */
+  r = v >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1u;
+  return ref_wrap_i16((int32_t)(r >> 10));
+}
+
+/* tanh(x) = 2 sigmoid(2x) - 1 */
+static inline int16_t tanh_q16(const tflrt_unary_params* p, int16_t x) {
+  const int32_t v = scale_q16_input(p, x);
+  const uint32_t a = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
+  int32_t r = (int32_t)sigmoid_table_at(a, 8, 0xFFFFu << 8);
+  r = v >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
+  return ref_wrap_i16(r >> 8);
+}
+UNARY_KERNEL(qs16_logistic, int16_t, logistic_q16(p, v))
+UNARY_KERNEL(qs16_tanh, int16_t, tanh_q16(p, v))
 
 /* -- int8 RSQRT and int8/int16 SQRT -- */
 
-static void qs8_rsqrt__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int8_t* x = xv;
-  int8_t* y = yv;
+static inline int8_t rsqrt_q8(const tflrt_unary_params* p, int8_t x) {
   const int extra = 20; /* keeps the intermediate 1/sqrt an integer with 20 fraction bits */
-  for (size_t i = 0; i < n; i++) {
-    const int32_t v = x[i] - p->input_zero_point;
-    if (v == 0) { /* an input at zero maps to the largest output */
-      y[i] = INT8_MAX;
-      continue;
-    }
-    int32_t m;
-    int s;
-    tflrt_inv_sqrt_multiplier(v, -1, &m, &s);
-    const int32_t inv = tflrt_mbqm(1, m, s + extra);
-    const int32_t out = tflrt_mbqm(inv, p->multiplier, p->shift - extra) + p->output_zero_point;
-    y[i] = (int8_t)clamp_i32(out, INT8_MIN, INT8_MAX);
-  }
+  const int32_t v = x - p->input_zero_point;
+  if (v == 0) return INT8_MAX; /* an input at zero maps to the largest output */
+  int32_t m;
+  int s;
+  tflrt_inv_sqrt_multiplier(v, -1, &m, &s);
+  const int32_t inv = tflrt_mbqm(1, m, s + extra);
+  const int32_t out = tflrt_mbqm(inv, p->multiplier, p->shift - extra) + p->output_zero_point;
+  return (int8_t)ref_clampi(out, INT8_MIN, INT8_MAX);
 }
-
-/* float -> int conversion as x86-64 performs it (cvttss2si): out-of-range and NaN give INT32_MIN. */
-static inline int32_t truncate_f32_x86(float v) {
-  if (!(v > -2147483904.0f && v < 2147483648.0f)) return INT32_MIN;
-  return (int32_t)v;
-}
+UNARY_KERNEL(qs8_rsqrt, int8_t, rsqrt_q8(p, v))
 
 static inline int32_t quantized_sqrt(const tflrt_unary_params* p, int32_t x) {
   const float real = p->input_scale * (float)(x - p->input_zero_point);
   const float root = sqrtf(real);
-  const int32_t q = (int32_t)((int64_t)truncate_f32_x86(root / p->output_scale) + p->output_zero_point);
-  return clamp_i32(q, p->q_min, p->q_max);
+  const int32_t q = (int32_t)((int64_t)ref_f32_to_i32_x86(root / p->output_scale) + p->output_zero_point);
+  return ref_clampi(q, p->q_min, p->q_max);
 }
-
-static void qs8_sqrt__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int8_t* x = xv;
-  int8_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = (int8_t)quantized_sqrt(p, x[i]);
-}
-
-static void qs16_sqrt__ref(const tflrt_unary_params* p, const void* xv, void* yv, size_t n) {
-  const int16_t* x = xv;
-  int16_t* y = yv;
-  for (size_t i = 0; i < n; i++) y[i] = (int16_t)quantized_sqrt(p, x[i]);
-}
+UNARY_KERNEL(qs8_sqrt, int8_t, (int8_t)quantized_sqrt(p, v))
+UNARY_KERNEL(qs16_sqrt, int16_t, (int16_t)quantized_sqrt(p, v))
 
 void tflrt_unary_kernels_ref(tflrt_unary_kernels* k) {
   k->f32_abs = f32_abs__ref;
