@@ -142,6 +142,15 @@ typedef void (*tflrt_qs8_conv_packed_fn)(const tflrt_conv_params* p, const int8_
                                          const void* packed, int8_t* output, int32_t begin,
                                          int32_t end);
 
+/* Optional int16x8 CONV_2D and DEPTHWISE_CONV_2D weight packing (int16 activations, int8
+ * weights, int64 bias: the qs16 kernels above), the same protocol as the int8 one. */
+typedef size_t (*tflrt_qs16_conv_packed_size_fn)(const tflrt_conv_params* p);
+typedef void (*tflrt_qs16_conv_pack_fn)(const tflrt_conv_params* p, const int8_t* filter,
+                                        const int64_t* bias, void* packed);
+typedef void (*tflrt_qs16_conv_packed_fn)(const tflrt_conv_params* p, const int16_t* input,
+                                          const void* packed, int16_t* output, int32_t begin,
+                                          int32_t end);
+
 typedef struct tflrt_conv_kernels {
   tflrt_f32_conv_fn f32_conv2d;
   tflrt_qs8_conv_fn qs8_conv2d;
@@ -167,6 +176,13 @@ typedef struct tflrt_conv_kernels {
   tflrt_qs8_conv_packed_size_fn qs8_dwconv2d_packed_size;
   tflrt_qs8_conv_pack_fn qs8_dwconv2d_pack;
   tflrt_qs8_conv_packed_fn qs8_dwconv2d_packed;
+  /* optional int16x8 CONV_2D / DEPTHWISE_CONV_2D packing (see above); NULL = not available */
+  tflrt_qs16_conv_packed_size_fn qs16_conv2d_packed_size;
+  tflrt_qs16_conv_pack_fn qs16_conv2d_pack;
+  tflrt_qs16_conv_packed_fn qs16_conv2d_packed;
+  tflrt_qs16_conv_packed_size_fn qs16_dwconv2d_packed_size;
+  tflrt_qs16_conv_pack_fn qs16_dwconv2d_pack;
+  tflrt_qs16_conv_packed_fn qs16_dwconv2d_packed;
 } tflrt_conv_kernels;
 
 /* Fills every slot with the reference kernels (reference/conv_ref.c, depthwise_ref.c, which

@@ -75,10 +75,11 @@ static int conv_prepare(tflrt_ctx* ctx, tflrt_node* node) {
     d->hybrid_symmetric = !per_channel;
   }
   if ((r = tflrt_conv_prepare_params(ctx, node, &CONV_RULES, d, &io, 1)) != TFLRT_OK) return r;
-  /* Let the kernel table pack constant weights once (kernels/conv.h): float32 and int8. */
+  /* Let the kernel table pack constant weights once (kernels/conv.h): float32, int8, int16x8. */
   const tflrt_conv_kernels* ck = &ctx->k->conv;
   const tflrt_conv_packers pk = {ck->f32_conv2d_packed_size, ck->f32_conv2d_pack,
-                                 ck->qs8_conv2d_packed_size, ck->qs8_conv2d_pack};
+                                 ck->qs8_conv2d_packed_size, ck->qs8_conv2d_pack,
+                                 ck->qs16_conv2d_packed_size, ck->qs16_conv2d_pack};
   if ((r = tflrt_conv_pack(ctx, node, d, &io, &pk)) != TFLRT_OK) return r;
   const int32_t out_dims[4] = {p->batches, p->out_h, p->out_w, p->out_c};
   return tflrt_set_output_shape(ctx, io.out, 4, out_dims);
@@ -88,7 +89,7 @@ static int conv_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_conv_kernels* k = &ctx->k->conv;
   const tflrt_conv_fns fns = {k->f32_conv2d, k->qs8_conv2d, k->qu8_conv2d, k->qs16_conv2d,
                               k->qs16_conv2d_acc32, k->qd8_f32_conv2d, k->f32_conv2d_packed,
-                              k->qs8_conv2d_packed};
+                              k->qs8_conv2d_packed, k->qs16_conv2d_packed};
   return tflrt_conv_run(ctx, node, &CONV_RULES, node->data, &fns);
 }
 

@@ -370,18 +370,21 @@ int tflrt_conv_pack(tflrt_ctx* ctx, tflrt_node* node, tflrt_conv_state* st,
   const tflrt_tensor *filter = io->filter, *bias = io->bias;
   const int f32 = st->kind == TFLRT_CONV_F32 && pk->f32_pack != NULL;
   const int qs8 = st->kind == TFLRT_CONV_QS8 && pk->qs8_pack != NULL;
-  if (!(f32 || qs8) || !tflrt_is_const(filter) || filter->data == NULL ||
+  const int qs16 = st->kind == TFLRT_CONV_QS16 && pk->qs16_pack != NULL;
+  if (!(f32 || qs8 || qs16) || !tflrt_is_const(filter) || filter->data == NULL ||
       (bias != NULL && (!tflrt_is_const(bias) || bias->data == NULL)))
     return TFLRT_OK;
-  const size_t bytes = f32 ? pk->f32_packed_size(&st->p) : pk->qs8_packed_size(&st->p);
+  const size_t bytes = f32 ? pk->f32_packed_size(&st->p)
+                           : qs8 ? pk->qs8_packed_size(&st->p) : pk->qs16_packed_size(&st->p);
   if (bytes == 0) return TFLRT_OK; /* the kernel does not pack these parameters */
   void* packed = tflrt_persistent_alloc(ctx, node, bytes);
   if (packed == NULL) return TFLRT_ERR_NOMEM;
   const void* b = bias ? bias->data : NULL;
-  if (f32)
-    pk->f32_pack(&st->p, filter->data, b, packed);
-  else /* int4 filters pack their unpacked copy */
-    pk->qs8_pack(&st->p, st->unpacked_filter ? st->unpacked_filter : filter->data, b, packed);
+  /* int4 filters pack their unpacked copy */
+  const int8_t* f8 = st->unpacked_filter ? st->unpacked_filter : filter->data;
+  if (f32) pk->f32_pack(&st->p, filter->data, b, packed);
+  else if (qs8) pk->qs8_pack(&st->p, f8, b, packed);
+  else pk->qs16_pack(&st->p, f8, b, packed);
   st->packed = packed;
   return TFLRT_OK;
 }
@@ -417,7 +420,12 @@ static void conv_rows(void* arg, int32_t begin, int32_t end) {
         f->qs8(p, j->in, j->filter, j->bias, j->out, begin, end);
       break;
     case TFLRT_CONV_QU8: f->qu8(p, j->in, j->filter, j->bias, j->out, begin, end); break;
-    case TFLRT_CONV_QS16: f->qs16(p, j->in, j->filter, j->bias, j->out, begin, end); break;
+    case TFLRT_CONV_QS16:
+      if (j->st->packed != NULL)
+        f->qs16_packed(p, j->in, j->st->packed, j->out, begin, end);
+      else
+        f->qs16(p, j->in, j->filter, j->bias, j->out, begin, end);
+      break;
     case TFLRT_CONV_QS16_ACC32:
       f->qs16_acc32(p, j->in, j->filter, j->bias, j->out, begin, end);
       break;

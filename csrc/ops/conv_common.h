@@ -90,6 +90,7 @@ typedef struct tflrt_conv_fns {
   tflrt_qd8_f32_conv_fn qd8_f32;
   tflrt_f32_conv_packed_fn f32_packed; /* used when st->packed is set; NULL: never packed */
   tflrt_qs8_conv_packed_fn qs8_packed;
+  tflrt_qs16_conv_packed_fn qs16_packed; /* int64 bias kind only */
 } tflrt_conv_fns;
 
 /* parse: reads the options table named by the rules into st->opt. */
@@ -139,6 +140,8 @@ typedef struct tflrt_conv_packers {
   tflrt_f32_conv_pack_fn f32_pack;
   tflrt_qs8_conv_packed_size_fn qs8_packed_size; /* int8 */
   tflrt_qs8_conv_pack_fn qs8_pack;
+  tflrt_qs16_conv_packed_size_fn qs16_packed_size; /* int16x8 with an int64 bias (TFLRT_CONV_QS16) */
+  tflrt_qs16_conv_pack_fn qs16_pack;
 } tflrt_conv_packers;
 
 /* prepare, once p is final: when st->kind has a pack slot and the filter and bias are

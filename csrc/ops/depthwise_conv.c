@@ -60,9 +60,10 @@ static int dw_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if ((r = tflrt_conv_geometry(ctx, &DW_RULES, d, &io)) != TFLRT_OK) return r;
   if (d->kind == TFLRT_CONV_HYBRID) p->hybrid_mode = TFLRT_HYBRID_DEPTHWISE; /* asymmetric input */
   if ((r = tflrt_conv_prepare_params(ctx, node, &DW_RULES, d, &io, 1)) != TFLRT_OK) return r;
-  /* int8: let the kernel table pack constant weights once (kernels/conv.h). */
+  /* int8, int16x8: let the kernel table pack constant weights once (kernels/conv.h). */
   const tflrt_conv_kernels* ck = &ctx->k->conv;
-  const tflrt_conv_packers pk = {NULL, NULL, ck->qs8_dwconv2d_packed_size, ck->qs8_dwconv2d_pack};
+  const tflrt_conv_packers pk = {NULL, NULL, ck->qs8_dwconv2d_packed_size, ck->qs8_dwconv2d_pack,
+                                 ck->qs16_dwconv2d_packed_size, ck->qs16_dwconv2d_pack};
   if ((r = tflrt_conv_pack(ctx, node, d, &io, &pk)) != TFLRT_OK) return r;
   const int32_t out_dims[4] = {p->batches, p->out_h, p->out_w, p->out_c};
   return tflrt_set_output_shape(ctx, io.out, 4, out_dims);
@@ -71,7 +72,8 @@ static int dw_prepare(tflrt_ctx* ctx, tflrt_node* node) {
 static int dw_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_conv_kernels* k = &ctx->k->conv;
   const tflrt_conv_fns fns = {k->f32_dwconv2d, k->qs8_dwconv2d, k->qu8_dwconv2d, k->qs16_dwconv2d,
-                              NULL, k->qd8_f32_dwconv2d, NULL, k->qs8_dwconv2d_packed};
+                              NULL, k->qd8_f32_dwconv2d, NULL, k->qs8_dwconv2d_packed,
+                              k->qs16_dwconv2d_packed};
   return tflrt_conv_run(ctx, node, &DW_RULES, node->data, &fns);
 }
 

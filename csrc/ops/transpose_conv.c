@@ -150,7 +150,7 @@ static int tconv_eval(tflrt_ctx* ctx, tflrt_node* node) {
   /* The hybrid input is quantized asymmetrically per batch (TFLite's hybrid TRANSPOSE_CONV). */
   const tflrt_tconv_kernels* k = &ctx->k->tconv;
   const tflrt_conv_fns fns = {k->f32_tconv, k->qs8_tconv, k->qu8_tconv, k->qs16_tconv,
-                              k->qs16_tconv_acc32, k->qd8_f32_tconv, NULL, NULL};
+                              k->qs16_tconv_acc32, k->qd8_f32_tconv, NULL, NULL, NULL};
   return tflrt_conv_run(ctx, node, &TCONV_RULES, &d->s, &fns);
 }
 

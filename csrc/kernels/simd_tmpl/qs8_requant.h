@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../conv.h"
+
 static inline size_t qs8_round64(size_t n) { return (n + 63) & ~(size_t)63; }
 
 /* The per-output-channel int32 arrays of a pack (offsets from the pack start, 64-byte aligned):
@@ -125,5 +127,34 @@ static inline qs8_out qs8_out_of(int32_t off, int32_t qmin, int32_t qmax) {
 static inline vi qs8_requant(vi acc, const qs8_rq* q, qs8_out o) {
   return vi_clamp(vi_add(qs8_mbqm(acc, q), o.off), o.qmin, o.qmax);
 }
+
+/* ---- the element policy of the int8-weight templates (qs8_conv.c.inc, qs8_dwconv.c.inc) ----
+ * int8 activations, int32 bias: the bias plus the kernel's zero-point correction (`add`, modulo
+ * 2^32) starts the int32 accumulator, whose sums wrap like the reference's; qs8_requant
+ * finishes it. qs16_requant.h defines the same names for int16x8. */
+#define Q_ACC64 0
+typedef int8_t q_x;     /* activation element (input and output) */
+typedef int32_t q_bias;
+typedef qs8_chan_layout q_chan_layout;
+typedef qs8_chan q_chan;
+typedef qs8_rq q_rq;
+typedef qs8_out q_out;
+#define q_round64 qs8_round64
+#define q_chan_place qs8_chan_place
+#define q_chan_of qs8_chan_of
+#define q_rq_load qs8_rq_load
+#define q_requant qs8_requant
+
+static inline void q_chan_set(void* base, const q_chan_layout* L, size_t slot, q_bias bias, uint32_t add,
+                              int32_t mult, int32_t shift) {
+  qs8_chan_set(base, L, slot, (int32_t)((uint32_t)bias + add), mult, shift);
+}
+
+static inline int q_eligible(const tflrt_conv_params* p) { return p->out_mult != NULL && p->out_shift != NULL; }
+
+static inline q_out q_out_of(const tflrt_conv_params* p) { return qs8_out_of(p->output_offset, p->q_min, p->q_max); }
+
+/* The accumulator's start for channel slots [c, c + VN): the corrected bias. */
+static inline vi q_acc0(const q_chan* a, int32_t c) { return vi_ld(a->bias + c); }
 
 #endif

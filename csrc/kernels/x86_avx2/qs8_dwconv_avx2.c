@@ -12,6 +12,7 @@
 #include "../simd_tmpl/qs8_requant.h"
 
 TFLRT_QS8_DECLARE_PACKED(dwconv2d, avx2)
+#define Q_FN(name) tflrt_qs8_##name##__avx2
 
 typedef int32_t dw_tail; /* channels left, < 16 */
 

@@ -11,6 +11,7 @@
 #include "../simd_tmpl/qs8_requant.h"
 
 TFLRT_QS8_DECLARE_PACKED(dwconv2d, avx512)
+#define Q_FN(name) tflrt_qs8_##name##__avx512
 
 typedef __mmask32 dw_tail; /* the channels left */
 
