@@ -44,7 +44,7 @@ static inline __m512i qs8_emu_dpbusd(__m512i src, __m512i a, __m512i b) {
 #define _mm512_dpbusd_epi32 qs8_emu_dpbusd
 #endif
 
-#define QS8C_FN(name) name##__avx512vnni
+#define Q_FN(name) tflrt_qs8_##name##__avx512vnni
 #define CONV_MR 8          /* output pixels per tile */
 #define CONV_NRB 48        /* channels per weight block (3 vectors) */
 #define CONV_KG 4          /* bytes per dpbusd lane */
@@ -69,6 +69,17 @@ static inline void conv_copy(const int8_t* s, int32_t n, int32_t input_offset, u
                         _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(const void*)(s + i)),
                                          _mm256_set1_epi8((char)0x80)));
   for (; i < n; i++) d[i] = (uint8_t)(s[i] ^ 0x80);
+}
+
+/* One row of the tile's output: 16 * NV int32 results in int8 range, the first `left` stored. */
+static inline __attribute__((always_inline)) void conv_st_row(const int NV, int8_t* dst, const vi* r, int32_t left) {
+#pragma GCC unroll 3
+  for (int v = 0; v < NV; v++) {
+    const int32_t l = left - v * 16;
+    if (l <= 0) break;
+    const __mmask16 keep = l >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << l) - 1u);
+    _mm_mask_storeu_epi8(dst + v * 16, keep, _mm512_cvtepi32_epi8(r[v]));
+  }
 }
 
 #include "../simd_tmpl/qs8_conv.c.inc"
@@ -123,24 +134,5 @@ static void conv_fill_panel(const tflrt_conv_params* p, const conv_pack* h, cons
     }
     uint8_t* d = panel + (size_t)m * 4;
     for (int32_t i = 0; i < kc / 4; i++) memcpy(d + (size_t)i * CONV_MR * 4, row + (size_t)i * 4, 4);
-  }
-}
-
-/* ---- the tile's output: 8 rows of 16 * NV channels ---- */
-
-static inline __attribute__((always_inline)) void conv_tile_out(const int NV, const tile_ctx* t,
-                                                                vi acc[][CONV_NRB / VN], int32_t c0,
-                                                                int8_t* out, size_t out_stride, int32_t mr) {
-#pragma GCC unroll 3
-  for (int v = 0; v < NV; v++) {
-    const qs8_rq q = qs8_rq_load(&t->ch, c0 + v * 16);
-    const int32_t left = t->h->out_c - (c0 + v * 16);
-    const __mmask16 keep = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-#pragma GCC unroll 8
-    for (int m = 0; m < CONV_MR; m++) {
-      if (m < mr)
-        _mm_mask_storeu_epi8(out + (size_t)m * out_stride + v * 16, keep,
-                             _mm512_cvtepi32_epi8(qs8_requant(acc[m][v], &q, t->o)));
-    }
   }
 }
