@@ -12,10 +12,11 @@ cases also go to LiteRT's BUILTIN_REF directly:
   chunks of 2048 values; depthwise blocks of 16 (AVX2) and 32 (AVX-512) channels;
 - full-range data: activations over [-32768, 32767] (extremes over-represented, and all
   -32768 against all -128 weights, the largest products), weights over [-128, 127];
-- int64 biases: random, zero, absent, and extreme ones (beyond TFLite's 2^47 accumulator
-  contract, up to INT64_MIN / INT64_MAX, where the reference's sum wraps and is clamped);
-  per-channel scales spanning decades, multipliers up to the largest accepted (2^14), and
-  results beyond int32 (the reference's wrap);
+- int64 biases: random, zero, absent, at the edge of the kernels' fast path (+-(2^46 - 1)),
+  and beyond it (their exact path: 2^46, TFLite's 2^47 accumulator contract, where the
+  reference clamps, and INT64_MIN / INT64_MAX, where its sum also wraps); per-channel
+  multipliers from about 2^-30 to the largest accepted (2^14), and results beyond int32 (the
+  reference's wrap);
 - strides, dilations, SAME/VALID, batches, 2 threads;
 - every int16x8 corpus model (../shared/models/*int16x8*.tflite, when present) against its
   LiteRT BUILTIN_REF golden (ref_out*) and tflite_rt's own reference run.
@@ -51,11 +52,18 @@ def full_range_i16(rng, shape):
 
 
 def bias_i64(rng, n, kind):
-    """rand: |b| < 2^40; zero; extreme: random ones mixed with values at and beyond the 2^47
-    contract and at the int64 limits (the reference wraps the sum, then clamps it)."""
+    """rand: |b| < 2^40; zero; edge: random ones mixed with +-(2^46 - 1), the largest the SIMD
+    kernels' fast path takes; beyond: random ones mixed with values at 2^46 (the kernels' exact
+    path) and around TFLite's 2^47 contract (the reference clamps the sum); extreme: also the
+    int64 limits (the reference's sum wraps, then is clamped)."""
     if kind == "zero":
         return np.zeros(n, np.int64)
     b = rng.integers(-2**40, 2**40, n, dtype=np.int64)
+    if kind == "edge":
+        b[::2] = np.array([2**46 - 1, 1 - 2**46], np.int64)[np.arange(len(b[::2])) % 2]
+    if kind == "beyond":
+        special = np.array([2**47 - 1, -2**47, 2**46, -2**46, 2**47, -2**47 - 1, 2**48, -2**48], np.int64)
+        b[::2] = special[np.arange(len(b[::2])) % len(special)]
     if kind == "extreme":
         special = np.array([I64.max, I64.min, 2**47, -2**47, 2**47 - 1, -2**47 - 1, 2**46, -2**46,
                             I64.max - 2**30, I64.min + 2**30, 2**62, -2**62], np.int64)
@@ -68,19 +76,21 @@ def bias_i64(rng, n, kind):
 def conv16_model(rng, n, h, w, cin, cout, k, stride, dilation, padding, act="NONE", bias="rand",
                  dw=False, big_mult=False, x=None, wq=None):
     """CONV_2D (version 4) or DEPTHWISE_CONV_2D (version 5, multiplier 1) int16x8, per-channel
-    filter scales: effective multipliers in_scale * w_scale / out_scale span about 1e-3 .. 1e3
-    (right and left shifts); big_mult puts some at the largest shift accepted (2^14)."""
+    filter scales: effective multipliers in_scale * w_scale / out_scale span about 1e-7 .. 1e3
+    (shifts -23 .. 10); big_mult puts some at the largest shift accepted (2^14) and some at
+    about 2^-30."""
     kh, kw = k
     wshape = (1, kh, kw, cin) if dw else (cout, kh, kw, cin)
     if dw:
         cout = cin
     if wq is None:
         wq = full_range_i8(rng, wshape)
-    ws = scales_wide(rng, cout, -4.0, 0.0)
+    ws = scales_wide(rng, cout, -8.0, 0.0)
     in_scale = 0.5
     out_scale = float(in_scale * 10 ** rng.uniform(-3, -1))
     if big_mult:  # multiplier 1.5 * 2^13: shift 14 (the largest accepted), total shift 1
         ws[::3] = np.float32(out_scale / in_scale * 2.0**13 * 1.5)
+        ws[1::3] = np.float32(out_scale / in_scale * 2.0**-30 * 1.5)
     b = ModelBuilder()
     xt = b.input("x", [n, h, w, cin], np.int16, quant=(in_scale, 0))
     wt = b.const("w", wq, quant={"scales": ws.tolist(), "zero_points": [0] * cout, "axis": 3 if dw else 0})
@@ -125,12 +135,12 @@ def test_conv_pointwise(isa, h, w, cin, cout):
 
 @pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("case", GENERAL, ids=lambda c: f"{c[0]}x{c[1]}x{c[2]}-{c[3]}-k{c[4]}s{c[5]}d{c[6]}{c[7]}")
-@pytest.mark.parametrize("bias", ["rand", "extreme"])
+@pytest.mark.parametrize("bias", ["rand", "edge", "beyond", "extreme"])
 def test_conv_general(isa, case, bias):
     h, w, cin, cout, k, stride, dil, pad = case
     rng = rng_for("gen16", case, bias)
     data, x = conv16_model(rng, 1, h, w, cin, cout, k, stride, dil, pad,
-                           "RELU" if bias == "rand" else "NONE", bias=bias, big_mult=bias == "extreme")
+                           "RELU" if bias == "rand" else "NONE", bias=bias, big_mult=bias != "rand")
     check_exact(isa, data, x)
 
 
@@ -144,14 +154,15 @@ LONG_K = [(478, (1, 1)), (480, (1, 1)), (481, (1, 1)), (482, (1, 1)), (54, (3, 3
 @pytest.mark.parametrize("cin,k", LONG_K, ids=lambda v: str(v))
 def test_conv_long_k(isa, cin, k):
     rng = rng_for("longk16", cin, k)
-    data, x = conv16_model(rng, 1, 3, 4, cin, 20 + cin % 37, k, (1, 1), (1, 1), "SAME", bias="extreme")
+    data, x = conv16_model(rng, 1, 3, 4, cin, 20 + cin % 37, k, (1, 1), (1, 1), "SAME",
+                           bias=["rand", "edge", "beyond", "extreme"][cin % 4], big_mult=True)
     check_exact(isa, data, x)
 
 
 @pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("cin,k", [(480, (1, 1)), (481, (1, 1)), (2049, (1, 1)), (512, (3, 3))],
                          ids=lambda v: str(v))
-@pytest.mark.parametrize("bias", ["rand", "extreme"])
+@pytest.mark.parametrize("bias", ["rand", "edge", "beyond", "extreme"])
 def test_conv_largest_products(isa, cin, k, bias):
     # every product is (-32768) * (-128) = 2^22: an int32 block of 480 values sums to
     # 480 * 2^22 < 2^31, the bound of the widening; alternate channels take -2^22 (weight 127
@@ -162,7 +173,8 @@ def test_conv_largest_products(isa, cin, k, bias):
     wq[1::2] = 127
     x = np.full((1, 3, 3, cin), -32768, np.int16)
     x[0, 1, 1, ::7] = 32767
-    data, xs = conv16_model(rng, 1, 3, 3, cin, cout, k, (1, 1), (1, 1), "SAME", bias=bias, x=x, wq=wq)
+    data, xs = conv16_model(rng, 1, 3, 3, cin, cout, k, (1, 1), (1, 1), "SAME", bias=bias, x=x, wq=wq,
+                            big_mult=True)
     check_exact(isa, data, xs)
     if bias == "rand":
         check_litert(data, xs)
@@ -189,7 +201,8 @@ def test_conv_random(isa, seed):
     if pad == "VALID" and ((kh - 1) * dh + 1 > h or (kw - 1) * dw + 1 > w):
         pad = "SAME"
     data, x = conv16_model(rng, int(rng.integers(1, 3)), h, w, cin, cout, (kh, kw), (sh, sw), (dh, dw), pad,
-                           ["NONE", "RELU", "RELU6"][seed % 3], bias=["rand", "extreme", "none"][seed % 3],
+                           ["NONE", "RELU", "RELU6"][seed % 3],
+                           bias=["rand", "extreme", "none", "edge", "beyond", "zero"][seed % 6],
                            big_mult=seed % 4 == 1)
     check_exact(isa, data, x)
 
@@ -205,7 +218,7 @@ DW_CHANNELS = [1, 2, 7, 8, 15, 16, 17, 24, 31, 32, 33, 48, 64, 65]
 def test_dw_3x3(isa, c, stride, pad):
     rng = rng_for("dw16", c, stride, pad)
     data, x = conv16_model(rng, 1, 7, 9, c, c, (3, 3), stride, (1, 1), pad, ["NONE", "RELU6"][c % 2],
-                           bias=["rand", "extreme", "zero", "none"][c % 4], dw=True, big_mult=c % 3 == 0)
+                           bias=["rand", "extreme", "zero", "none", "edge"][c % 5], dw=True, big_mult=c % 3 == 0)
     check_exact(isa, data, x)
 
 
@@ -225,18 +238,18 @@ DW_GENERAL = [
 
 @pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("case", DW_GENERAL, ids=lambda c: f"{c[0]}x{c[1]}x{c[2]}-k{c[3]}s{c[4]}d{c[5]}{c[6]}")
-@pytest.mark.parametrize("bias", ["rand", "extreme"])
+@pytest.mark.parametrize("bias", ["rand", "edge", "beyond", "extreme"])
 def test_dw_general(isa, case, bias):
     h, w, c, k, stride, dil, pad = case
     rng = rng_for("dwgen16", case, bias)
     data, x = conv16_model(rng, 1, h, w, c, c, k, stride, dil, pad, "RELU" if bias == "rand" else "NONE",
-                           bias=bias, dw=True, big_mult=bias == "extreme")
+                           bias=bias, dw=True, big_mult=bias != "rand")
     check_exact(isa, data, x)
 
 
 @pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("k", [(3, 3), (8, 8)])
-@pytest.mark.parametrize("bias", ["rand", "extreme"])
+@pytest.mark.parametrize("bias", ["rand", "edge", "beyond", "extreme"])
 def test_dw_largest_products(isa, k, bias):
     # (-32768) * (-128) on every tap: 64 taps sum to 2^28 in the int32 lanes
     rng = rng_for("dwbig16", k)
@@ -244,7 +257,8 @@ def test_dw_largest_products(isa, k, bias):
     wq = np.full((1, k[0], k[1], c), -128, np.int8)
     wq[..., 1::2] = 127
     x = np.full((1, 9, 9, c), -32768, np.int16)
-    data, xs = conv16_model(rng, 1, 9, 9, c, c, k, (1, 1), (1, 1), "VALID", bias=bias, dw=True, x=x, wq=wq)
+    data, xs = conv16_model(rng, 1, 9, 9, c, c, k, (1, 1), (1, 1), "VALID", bias=bias, dw=True, x=x, wq=wq,
+                            big_mult=True)
     check_exact(isa, data, xs)
     if bias == "rand":
         check_litert(data, xs)

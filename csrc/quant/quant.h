@@ -119,4 +119,16 @@ static inline int32_t tflrt_mbqm64_wrap(int64_t x, int32_t qm, int shift) {
   return tflrt_wrap_i32(r);
 }
 
+/* The 64-bit accumulator of int16 activations with an int64 bias (int16x8 CONV_2D,
+ * DEPTHWISE_CONV_2D): sum + bias (wrapping, no UB), then TFLite's 64-bit MBQM,
+ * whose int32 result wraps (its cast). Its input is kept inside TFLite's documented contract
+ * |x| < 2^47: beyond it TFLite's product overflows (undefined); clamping keeps ours defined. */
+static inline int32_t tflrt_acc64_mbqm(int64_t sum, int64_t bias, int32_t qm, int shift) {
+  sum = (int64_t)((uint64_t)sum + (uint64_t)bias);
+  const int64_t lim = (int64_t)1 << 47;
+  if (sum >= lim) sum = lim - 1;
+  if (sum < -lim) sum = -lim;
+  return tflrt_mbqm64_wrap(sum, qm, shift);
+}
+
 #endif

@@ -131,17 +131,12 @@ static inline int32_t acc32_out(const tflrt_conv_params* p, int64_t sum, const i
                         p->q_min, p->q_max);
 }
 
-/* The 64-bit accumulator of int16 activations with an int64 bias (zero points 0): TFLite's
- * 64-bit MBQM, whose int32 result wraps (its cast). Its input is kept inside TFLite's
- * documented contract |x| < 2^47: beyond it TFLite's product overflows (undefined); clamping
- * keeps ours defined. */
+/* The 64-bit accumulator of int16 activations with an int64 bias (zero points 0): quant.h's
+ * tflrt_acc64_mbqm, then the clamp. */
 static inline int32_t acc64_out(const tflrt_conv_params* p, int64_t sum, const int64_t* bias,
                                 int32_t oc) {
-  if (bias) sum = (int64_t)((uint64_t)sum + (uint64_t)bias[oc]); /* wraps, no UB */
-  const int64_t lim = (int64_t)1 << 47;
-  if (sum >= lim) sum = lim - 1;
-  if (sum < -lim) sum = -lim;
-  return ref_clampi(tflrt_mbqm64_wrap(sum, p->out_mult[oc], p->out_shift[oc]), p->q_min, p->q_max);
+  return ref_clampi(tflrt_acc64_mbqm(sum, bias ? bias[oc] : 0, p->out_mult[oc], p->out_shift[oc]),
+                    p->q_min, p->q_max);
 }
 
 /* Hybrid: the int32 accumulator scaled to float in the operation order of `mode`

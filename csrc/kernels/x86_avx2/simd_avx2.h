@@ -91,22 +91,4 @@ typedef __m256i vi_mask;
 static inline vi_mask vi_gt(vi a, vi b) { return _mm256_cmpgt_epi32(a, b); }
 static inline vi vi_inc(vi s, vi_mask m) { return _mm256_sub_epi32(s, m); }
 
-/* ---- int64 lanes (VN / 2 per vi): the width-specific part of the int16x8 requantization ---- */
-/* int32 lanes [0, VN/2) (vl_lo) or [VN/2, VN) (vl_hi) sign-extended to int64 lanes */
-static inline vi vl_lo(vi x) { return _mm256_cvtepi32_epi64(_mm256_castsi256_si128(x)); }
-static inline vi vl_hi(vi x) { return _mm256_cvtepi32_epi64(_mm256_extracti128_si256(x, 1)); }
-/* the low dwords of the int64 lanes of lo, then of hi: VN int32 lanes (two's complement wrap) */
-static inline vi vi_of_vl(vi lo, vi hi) {
-  const vi mix = _mm256_blend_epi32(lo, _mm256_slli_epi64(hi, 32), 0xAA); /* lo0 hi0 lo1 hi1 ... */
-  return _mm256_permutevar8x32_epi32(mix, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
-}
-static inline vi vl_min(vi a, vi b) { return _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b)); }
-static inline vi vl_max(vi a, vi b) { return _mm256_blendv_epi8(b, a, _mm256_cmpgt_epi64(a, b)); }
-/* x >> s (arithmetic), per lane, 0 <= s < 64: the logical shift of x, or of ~x for negative x
- * (~(~x >> s) = floor(x / 2^s)) */
-static inline vi vl_srav(vi x, vi s) {
-  const vi neg = _mm256_cmpgt_epi64(_mm256_setzero_si256(), x);
-  return _mm256_xor_si256(_mm256_srlv_epi64(_mm256_xor_si256(x, neg), s), neg);
-}
-
 #endif

@@ -72,18 +72,4 @@ typedef __mmask16 vi_mask;
 static inline vi_mask vi_gt(vi a, vi b) { return _mm512_cmpgt_epi32_mask(a, b); }
 static inline vi vi_inc(vi s, vi_mask m) { return _mm512_mask_sub_epi32(s, m, s, _mm512_set1_epi32(-1)); }
 
-/* ---- int64 lanes (VN / 2 per vi): the width-specific part of the int16x8 requantization ---- */
-/* int32 lanes [0, VN/2) (vl_lo) or [VN/2, VN) (vl_hi) sign-extended to int64 lanes */
-static inline vi vl_lo(vi x) { return _mm512_cvtepi32_epi64(_mm512_castsi512_si256(x)); }
-static inline vi vl_hi(vi x) { return _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(x, 1)); }
-/* the low dwords of the int64 lanes of lo, then of hi: VN int32 lanes (two's complement wrap) */
-static inline vi vi_of_vl(vi lo, vi hi) {
-  const vi even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  return _mm512_permutex2var_epi32(lo, even, hi);
-}
-static inline vi vl_min(vi a, vi b) { return _mm512_min_epi64(a, b); }
-static inline vi vl_max(vi a, vi b) { return _mm512_max_epi64(a, b); }
-/* x >> s (arithmetic), per lane */
-static inline vi vl_srav(vi x, vi s) { return _mm512_srav_epi64(x, s); }
-
 #endif
