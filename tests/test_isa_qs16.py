@@ -1,15 +1,16 @@
 """int16x8 (qs16: int16 activations, int8 weights, int64 bias) SIMD kernels of every ISA
 against tflite_rt's own reference kernels, bit for bit.
 
-The int16x8 CONV_2D and DEPTHWISE_CONV_2D kernels of csrc/kernels/x86_avx2 and x86_avx512
-(qs16_*.c, instances of the int8-weight templates in csrc/kernels/simd_tmpl) plug over the
+The int16x8 CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED kernels of csrc/kernels/x86_avx2
+and x86_avx512 (qs16_*.c, instances of the templates in csrc/kernels/simd_tmpl) plug over the
 reference at run time. Each available ISA runs one-op int16x8 models and must produce exactly
 the bytes of the same model under OpResolverType.BUILTIN_REF (reference kernels only); a few
 cases also go to LiteRT's BUILTIN_REF directly:
 
 - shapes straddle the tiles: conv tiles of 6 pixels x 16 channels (AVX2) and 8 pixels x 48
   channels (AVX512-VNNI), K in pairs, int32 blocks of 480 K values widened to int64, panel
-  chunks of 2048 values; depthwise blocks of 16 (AVX2) and 32 (AVX-512) channels;
+  chunks of 2048 values; depthwise blocks of 16 (AVX2) and 32 (AVX-512) channels; FC steps of
+  16 / 32 inputs, int32 blocks of 3840 / 7680, 4 units at a time;
 - full-range data: activations over [-32768, 32767] (extremes over-represented, and all
   -32768 against all -128 weights, the largest products), weights over [-128, 127];
 - int64 biases: random, zero, absent, at the edge of the kernels' fast path (+-(2^46 - 1)),
@@ -268,6 +269,79 @@ def test_dw_largest_products(isa, k, bias):
 def test_dw_batches_threads(isa):
     rng = rng_for("dwbatch16")
     data, x = conv16_model(rng, 3, 9, 8, 40, 40, (3, 3), (1, 1), (1, 1), "SAME", bias="extreme", dw=True)
+    check_exact(isa, data, x)
+    check_exact(isa, data, x, num_threads=2)
+
+
+# ---- FULLY_CONNECTED -------------------------------------------------------------------------
+
+def fc16_model(rng, batches, k, units, quant="pc", bias="rand", wzp=0, x=None, wq=None, act="NONE",
+               scales=(-8.0, 0.0)):
+    """FULLY_CONNECTED int16x8 (int64 bias, version 4 or 12 for per-channel weights); weight
+    scales 10^scales[0] .. 10^scales[1]."""
+    if wq is None:
+        wq = full_range_i8(rng, (units, k))
+    in_scale = 0.5
+    out_scale = float(in_scale * 10 ** rng.uniform(-3, -1))
+    b = ModelBuilder()
+    xt = b.input("x", [batches, k], np.int16, quant=(in_scale, 0))
+    if quant == "pc":
+        ws = scales_wide(rng, units, *scales)
+        wt = b.const("w", wq, quant={"scales": ws.tolist(), "zero_points": [0] * units, "axis": 0})
+        bq = {"scales": (in_scale * ws).tolist(), "zero_points": [0] * units, "axis": 0}
+    else:
+        ws = float(10 ** rng.uniform(-6, 0))
+        wt = b.const("w", wq, quant=(ws, wzp))
+        bq = (in_scale * ws, 0)
+    ins = [xt, wt]
+    if bias != "none":
+        ins.append(b.const("b", bias_i64(rng, units, bias), quant=bq))
+    y = b.tensor("y", [batches, units], np.int16, quant=(out_scale, 0))
+    b.op("FULLY_CONNECTED", ins, [y], options={"fused_activation_function": act},
+         version=12 if quant == "pc" else 4)
+    b.output(y)
+    return b.build(), [full_range_i16(rng, (batches, k)) if x is None else x]
+
+
+# in_features around the 16 / 32 value steps and the int32 blocks (3840 / 7680 values)
+FC16_K = [1, 15, 16, 17, 31, 32, 33, 64, 65, 1280, 3839, 3841, 7681]
+FC16_UNITS = [1, 3, 4, 5, 9, 17]
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("k", FC16_K)
+@pytest.mark.parametrize("quant", ["pc", "pt", "pt_wzp"])
+def test_fc(isa, k, quant):
+    rng = rng_for("fc16", k, quant)
+    units = FC16_UNITS[k % len(FC16_UNITS)]
+    data, x = fc16_model(rng, 1 + k % 3, k, units, "pc" if quant == "pc" else "pt",
+                         bias=["rand", "zero", "none", "extreme"][k % 4],
+                         wzp=int(rng.integers(-128, 128)) if quant == "pt_wzp" else 0,
+                         act=["NONE", "RELU", "RELU6"][k % 3])
+    check_exact(isa, data, x)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("k", [64, 3841, 8000, 16400])
+def test_fc_largest_products(isa, k):
+    # every product (-32768) * (-128) = 2^22 (odd units: 127): int32 blocks at their bound. Small
+    # scales keep acc * scale inside int32 (beyond it TFLite's double -> int32 conversion is
+    # undefined, and LiteRT's result differs from the reference's saturation)
+    rng = rng_for("fcbig16", k)
+    wq = np.full((6, k), -128, np.int8)
+    wq[1::2] = 127
+    x = np.full((2, k), -32768, np.int16)
+    x[1, ::3] = 32767
+    data, xs = fc16_model(rng, 2, k, 6, bias="rand", x=x, wq=wq, scales=(-12.0, -7.0))
+    check_exact(isa, data, xs)
+    check_litert(data, xs)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("units", FC16_UNITS + [16, 33])
+def test_fc_units_threads(isa, units):
+    rng = rng_for("fcu16", units)
+    data, x = fc16_model(rng, 3, 40, units)
     check_exact(isa, data, x)
     check_exact(isa, data, x, num_threads=2)
 

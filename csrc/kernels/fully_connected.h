@@ -124,4 +124,9 @@ tflrt_qs16_qs16w_fc_kernel tflrt_qs16_qs16w_fc__ref;
 tflrt_qd8_f32_qc8w_fc_kernel tflrt_qd8_f32_qc8w_fc__ref;
 tflrt_qs8_row_sums_kernel tflrt_qs8_row_sums__ref;
 
+/* The qs16 kernel's output value for column c from its exact 64-bit sum acc (the int64 bias
+ * added with wrap-around, requantized in double, offset, clamped), so ISA kernels finish their
+ * sums exactly as the reference does. */
+int32_t tflrt_qs16_fc_out__ref(const tflrt_fc_params* p, int64_t acc, const int64_t* bias, int32_t c);
+
 #endif

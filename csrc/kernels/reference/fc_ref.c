@@ -69,7 +69,7 @@ DEFINE_FC_ACC32(tflrt_qu8_qs16_fc__ref, uint8_t, uint8_t, int16_t)
 DEFINE_FC_ACC32(tflrt_qs16_fc_acc32__ref, int16_t, int8_t, int16_t)
 
 /* 64-bit accumulator, int64 bias (wrapping), requantized in double. */
-static inline int32_t acc64_out(const tflrt_fc_params* p, int64_t acc, const int64_t* bias, int32_t c) {
+int32_t tflrt_qs16_fc_out__ref(const tflrt_fc_params* p, int64_t acc, const int64_t* bias, int32_t c) {
   if (bias) acc = (int64_t)((uint64_t)acc + (uint64_t)bias[c]);
   const int32_t scaled = requant_double((double)acc, p->out_scale[c]);
   return add_offset_clamp(scaled, p->output_offset, p->q_min, p->q_max);
@@ -79,7 +79,7 @@ void tflrt_qs16_fc__ref(const tflrt_fc_params* p, const int16_t* input, const in
                          const int64_t* bias, int16_t* output, int32_t r0, int32_t r1, int32_t c0, int32_t c1) {
   const int32_t in_off = p->input_offset, w_off = p->filter_offset;
   FC_LOOP(int16_t, int8_t, int64_t, (int64_t)(((int32_t)w + w_off) * ((int32_t)x + in_off)),
-          (int16_t)acc64_out(p, acc, bias, c))
+          (int16_t)tflrt_qs16_fc_out__ref(p, acc, bias, c))
 }
 
 /* int16 weights: 64-bit accumulator, int32 or int64 bias, 64-bit MBQM. */

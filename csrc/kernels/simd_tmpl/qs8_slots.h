@@ -2,8 +2,9 @@
  * and installed per kernel-name suffix S: tflrt_<q>_<op>_packed_size__S, tflrt_<q>_<op>_pack__S
  * and tflrt_<q>_<op>_packed__S for q = qs8 (int8) or qs16 (int16x8) and op = conv2d (CONV_2D) or
  * dwconv2d (DEPTHWISE_CONV_2D), always installed together (a packed layout is private to its
- * kernel), and tflrt_qs8_fc__S (FULLY_CONNECTED). Suffixes: avx2; avx512 (AVX-512BW),
- * avx512vnni (AVX512-VNNI). No intrinsics here: tests/c/qs8_kernel_driver.c includes it too. */
+ * kernel), and tflrt_qs8_fc__S and tflrt_qs16_fc__S (FULLY_CONNECTED). Suffixes: avx2; avx512
+ * (AVX-512BW), avx512vnni (AVX512-VNNI). No intrinsics here: tests/c/qs8_kernel_driver.c
+ * includes it too. */
 #ifndef TFLITE_RT_QS8_SLOTS_H
 #define TFLITE_RT_QS8_SLOTS_H
 
@@ -27,6 +28,11 @@
   void tflrt_qs8_fc__##S(const tflrt_fc_params* p, const int8_t* input, const int8_t* weights,   \
                          const int32_t* bias, int8_t* output, int32_t r0, int32_t r1, int32_t c0, \
                          int32_t c1);
+
+#define TFLRT_QS16_DECLARE_FC(S)                                                                    \
+  void tflrt_qs16_fc__##S(const tflrt_fc_params* p, const int16_t* input, const int8_t* weights,    \
+                          const int64_t* bias, int16_t* output, int32_t r0, int32_t r1, int32_t c0, \
+                          int32_t c1);
 
 #define TFLRT_Q_PLUG_PACKED(k, q, op, S)                                   \
   do {                                                                     \

@@ -10,6 +10,7 @@ TFLRT_QS8_DECLARE_PACKED(dwconv2d, avx2)
 TFLRT_QS8_DECLARE_FC(avx2)
 TFLRT_QS16_DECLARE_PACKED(conv2d, avx2)
 TFLRT_QS16_DECLARE_PACKED(dwconv2d, avx2)
+TFLRT_QS16_DECLARE_FC(avx2)
 
 void ISA_FN(tflrt_plug_qs8)(tflrt_kernels* k) {
   TFLRT_QS8_PLUG_PACKED(k, conv2d, avx2);
@@ -17,4 +18,5 @@ void ISA_FN(tflrt_plug_qs8)(tflrt_kernels* k) {
   k->fc.qs8_fc = tflrt_qs8_fc__avx2;
   TFLRT_QS16_PLUG_PACKED(k, conv2d, avx2);
   TFLRT_QS16_PLUG_PACKED(k, dwconv2d, avx2);
+  k->fc.qs16_fc = tflrt_qs16_fc__avx2;
 }

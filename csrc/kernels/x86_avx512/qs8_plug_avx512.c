@@ -13,6 +13,7 @@ TFLRT_QS8_DECLARE_PACKED(dwconv2d, avx512)
 TFLRT_QS8_DECLARE_FC(avx512)
 TFLRT_QS16_DECLARE_PACKED(conv2d, avx512vnni)
 TFLRT_QS16_DECLARE_PACKED(dwconv2d, avx512)
+TFLRT_QS16_DECLARE_FC(avx512)
 
 static int cpu_has_avx512vnni(void) {
   unsigned a, b, c, d;
@@ -25,6 +26,7 @@ void ISA_FN(tflrt_plug_qs8)(tflrt_kernels* k) {
   TFLRT_QS8_PLUG_PACKED(k, dwconv2d, avx512);
   k->fc.qs8_fc = tflrt_qs8_fc__avx512;
   TFLRT_QS16_PLUG_PACKED(k, dwconv2d, avx512);
+  k->fc.qs16_fc = tflrt_qs16_fc__avx512;
   if (cpu_has_avx512vnni()) {
     TFLRT_QS8_PLUG_PACKED(k, conv2d, avx512vnni);
     TFLRT_QS16_PLUG_PACKED(k, conv2d, avx512vnni);
