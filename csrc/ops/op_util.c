@@ -1,0 +1,91 @@
+/* Checks and readers shared by the op implementations; see op_util.h. */
+#include "op_util.h"
+
+int tflrt_check_arity(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in, int32_t n_out) {
+  if (node->n_inputs < min_in || node->n_inputs > max_in || node->n_outputs != n_out) {
+    if (min_in == max_in)
+      return tflrt_op_error(ctx, "expected %d input(s) and %d output(s), got %d and %d", (int)min_in, (int)n_out,
+                            (int)node->n_inputs, (int)node->n_outputs);
+    return tflrt_op_error(ctx, "expected %d to %d inputs and %d output(s), got %d and %d", (int)min_in, (int)max_in,
+                          (int)n_out, (int)node->n_inputs, (int)node->n_outputs);
+  }
+  for (int32_t i = 0; i < min_in; i++)
+    if (tflrt_in(ctx, node, i) == NULL) return tflrt_op_error(ctx, "input %d is missing", (int)i);
+  for (int32_t i = 0; i < n_out; i++)
+    if (tflrt_out(ctx, node, i) == NULL) return tflrt_op_error(ctx, "output %d is missing", (int)i);
+  return TFLRT_OK;
+}
+
+int tflrt_check_same_type(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_tensor* out) {
+  if (tflrt_type_size(in->type) == 0)
+    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(in->type));
+  if (out->type != in->type)
+    return tflrt_op_error(ctx, "output type %s differs from input type %s", tflrt_type_name(out->type),
+                          tflrt_type_name(in->type));
+  return TFLRT_OK;
+}
+
+int tflrt_check_move_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in) {
+  int rc = tflrt_check_arity(ctx, node, min_in, max_in, 1);
+  return rc ? rc : tflrt_check_same_type(ctx, tflrt_in(ctx, node, 0), tflrt_out(ctx, node, 0));
+}
+
+int tflrt_check_same_quant(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_tensor* out) {
+  if (in->type != TFLRT_UINT8 && in->type != TFLRT_INT8 && in->type != TFLRT_INT16) return TFLRT_OK;
+  if (in->scale != out->scale || in->zero_point != out->zero_point)
+    return tflrt_op_error(ctx, "input and output must have the same scale and zero point");
+  if (in->type == TFLRT_INT16 && in->zero_point != 0) return tflrt_op_error(ctx, "int16 needs zero point 0");
+  return TFLRT_OK;
+}
+
+int tflrt_check_int_type(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what) {
+  if (t->type != TFLRT_INT32 && t->type != TFLRT_INT64)
+    return tflrt_op_error(ctx, "%s must be INT32 or INT64, got %s", what, tflrt_type_name(t->type));
+  return TFLRT_OK;
+}
+
+int tflrt_check_data(tflrt_ctx* ctx, const tflrt_tensor* t, int64_t n, const char* what) {
+  const size_t es = tflrt_type_size(t->type);
+  if (n > 0 && (t->data == NULL || es == 0 || t->bytes / es < (size_t)n))
+    return tflrt_op_error(ctx, "%s has no data", what);
+  return TFLRT_OK;
+}
+
+int tflrt_read_ints(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int allow_scalar, int32_t max, int32_t* n,
+                    int64_t* vals) {
+  int rc = tflrt_check_int_type(ctx, t, what);
+  if (rc) return rc;
+  if (t->ndims > 1 || (t->ndims == 0 && !allow_scalar)) return tflrt_op_error(ctx, "%s must be a vector, got rank %d", what, (int)t->ndims);
+  const int32_t len = t->ndims == 0 ? 1 : t->dims[0];
+  if (len > max) return tflrt_op_error(ctx, "%s has %d entries; at most %d are supported", what, (int)len, (int)max);
+  *n = len;
+  if (vals == NULL) return TFLRT_OK;
+  if ((rc = tflrt_check_data(ctx, t, len, what))) return rc;
+  for (int32_t i = 0; i < len; i++) vals[i] = tflrt_int_at(t, i);
+  return TFLRT_OK;
+}
+
+int tflrt_fit_output_shape(tflrt_ctx* ctx, tflrt_tensor* out, int32_t ndims, const int32_t* dims) {
+  if (!ctx->in_eval || out->alloc == TFLRT_ALLOC_DYNAMIC) return tflrt_set_output_shape(ctx, out, ndims, dims);
+  if (out->ndims != ndims) return tflrt_op_error(ctx, "output rank changed");
+  for (int32_t i = 0; i < ndims; i++)
+    if (out->dims[i] != dims[i]) return tflrt_op_error(ctx, "output shape changed");
+  return TFLRT_OK;
+}
+
+static int plan_and_fit(tflrt_ctx* ctx, tflrt_node* node, tflrt_tensor* out, tflrt_plan_fn make) {
+  int32_t ndims;
+  const int32_t* dims;
+  int rc = make(ctx, node, &ndims, &dims);
+  return rc ? rc : tflrt_fit_output_shape(ctx, out, ndims, dims);
+}
+
+int tflrt_plan_prepare(tflrt_ctx* ctx, tflrt_node* node, int values_known, tflrt_plan_fn make) {
+  tflrt_tensor* out = tflrt_out(ctx, node, 0);
+  return values_known ? plan_and_fit(ctx, node, out, make) : tflrt_set_dynamic(ctx, out);
+}
+
+int tflrt_plan_eval(tflrt_ctx* ctx, tflrt_node* node, tflrt_plan_fn make) {
+  tflrt_tensor* out = tflrt_out(ctx, node, 0);
+  return out->alloc == TFLRT_ALLOC_DYNAMIC ? plan_and_fit(ctx, node, out, make) : TFLRT_OK;
+}

@@ -1,0 +1,126 @@
+/* Checks and readers shared by the op implementations (on top of op.h's services).
+ *
+ * Node shape:   tflrt_check_io / tflrt_check_arity (input and output counts, required tensors
+ *               present), tflrt_check_same_type, tflrt_check_same_quant.
+ * Int tensors:  tflrt_check_int_type, tflrt_check_data (the data holds n elements),
+ *               tflrt_int_at (element i of an int8/16/32/64 tensor), tflrt_read_ints (a short
+ *               int32/int64 vector such as perm, multiples, axes, dims).
+ * Outputs:      tflrt_fit_output_shape (prepare, or eval of a dynamic output, sets the shape;
+ *               eval of a planned output checks the shape is unchanged).
+ * Every failure goes through tflrt_op_error / tflrt_op_fail, so the message names the node;
+ * `what` names the tensor's role ("perm", "begin", ...). */
+#ifndef TFLITE_RT_OPS_OP_UTIL_H
+#define TFLITE_RT_OPS_OP_UTIL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "op.h"
+
+/* Between min_in and max_in inputs, the first min_in present, and n_out outputs, all present. */
+int tflrt_check_arity(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in, int32_t n_out);
+
+/* Exactly n_in inputs and n_out outputs, all present. */
+static inline int tflrt_check_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t n_in, int32_t n_out) {
+  return tflrt_check_arity(ctx, node, n_in, n_in, n_out);
+}
+
+/* in's type has a fixed element size (else UNSUPPORTED) and out has the same type. */
+int tflrt_check_same_type(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_tensor* out);
+
+/* The ops that move or rearrange the elements of input 0: min_in..max_in inputs (the first
+ * min_in present), one output, and tflrt_check_same_type(input 0, output). */
+int tflrt_check_move_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in);
+
+/* For 8/16-bit data that is only moved: input and output share scale and zero point, and
+ * int16 has zero point 0. Other types pass. */
+int tflrt_check_same_quant(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_tensor* out);
+
+/* t is INT32 or INT64 ("<what> must be INT32 or INT64, got <type>"). */
+int tflrt_check_int_type(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what);
+
+/* t's data holds at least n elements of its type ("<what> has no data" otherwise). Call before
+ * reading values with tflrt_int_at. */
+int tflrt_check_data(tflrt_ctx* ctx, const tflrt_tensor* t, int64_t n, const char* what);
+
+/* Element i of an INT8, INT16, INT32 or INT64 tensor (any other type is read as INT64); the
+ * data must hold it (tflrt_check_data). */
+static inline int64_t tflrt_int_at(const tflrt_tensor* t, int64_t i) {
+  const uint8_t* p = (const uint8_t*)t->data;
+  switch (t->type) {
+    case TFLRT_INT8:
+      return ((const int8_t*)p)[i];
+    case TFLRT_INT16: {
+      int16_t v;
+      memcpy(&v, p + 2 * (size_t)i, 2);
+      return v;
+    }
+    case TFLRT_INT32: {
+      int32_t v;
+      memcpy(&v, p + 4 * (size_t)i, 4);
+      return v;
+    }
+    default: {
+      int64_t v;
+      memcpy(&v, p + 8 * (size_t)i, 8);
+      return v;
+    }
+  }
+}
+
+/* An INT32/INT64 vector (or, with allow_scalar, a scalar) of at most max entries; *n receives
+ * its length (1 for a scalar). With vals, its values are read into vals (max entries of room)
+ * after checking the data holds them. */
+int tflrt_read_ints(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int allow_scalar, int32_t max, int32_t* n,
+                    int64_t* vals);
+
+/* Gives out the shape (ndims, dims) during prepare and, during eval, when out is dynamic;
+ * otherwise (eval of a planned output) fails unless out already has exactly that shape. */
+int tflrt_fit_output_shape(tflrt_ctx* ctx, tflrt_tensor* out, int32_t ndims, const int32_t* dims);
+
+/* Output shapes computed from input values (RESHAPE-like ops: SLICE's begin/size, TRANSPOSE's
+ * perm, PAD's paddings, ...). make(ctx, node, &ndims, &dims) reads and checks the values, stores
+ * what eval needs in node->data and returns the shape of output 0 (dims may point into
+ * node->data). */
+typedef int (*tflrt_plan_fn)(tflrt_ctx* ctx, tflrt_node* node, int32_t* ndims, const int32_t** dims);
+/* Prepare: with values_known (the inputs that decide the plan are constant) plans now and shapes
+ * output 0; otherwise makes output 0 dynamic. */
+int tflrt_plan_prepare(tflrt_ctx* ctx, tflrt_node* node, int values_known, tflrt_plan_fn make);
+/* Eval: when output 0 is dynamic, plans again from the current values and shapes it. */
+int tflrt_plan_eval(tflrt_ctx* ctx, tflrt_node* node, tflrt_plan_fn make);
+
+/* Copies n elements of es bytes from src, stepping `step` bytes (possibly 0 or negative), to
+ * the contiguous dst. */
+static inline void tflrt_copy_run(uint8_t* dst, const uint8_t* src, int64_t n, int64_t step, size_t es) {
+  if (step == (int64_t)es) {
+    memcpy(dst, src, (size_t)n * es);
+    return;
+  }
+  switch (es) {
+    case 1:
+      for (int64_t j = 0; j < n; j++) dst[j] = src[j * step];
+      break;
+    case 2:
+      for (int64_t j = 0; j < n; j++) memcpy(dst + 2 * j, src + j * step, 2);
+      break;
+    case 4:
+      for (int64_t j = 0; j < n; j++) memcpy(dst + 4 * j, src + j * step, 4);
+      break;
+    case 8:
+      for (int64_t j = 0; j < n; j++) memcpy(dst + 8 * j, src + j * step, 8);
+      break;
+    default:
+      for (int64_t j = 0; j < n; j++) memcpy(dst + (size_t)j * es, src + j * step, es);
+      break;
+  }
+}
+
+/* Row-major strides of dims in units of `unit` (bytes: the element size; elements: 1). */
+static inline void tflrt_strides(int32_t rank, const int32_t* dims, int64_t unit, int64_t* strides) {
+  for (int32_t i = rank - 1; i >= 0; i--) {
+    strides[i] = unit;
+    unit *= dims[i];
+  }
+}
+
+#endif
