@@ -65,6 +65,37 @@ int tflrt_read_ints(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int
   return TFLRT_OK;
 }
 
+int tflrt_parse_type_option(tflrt_ctx* ctx, const tflrt_node* node, uint8_t options_type, const char* table,
+                            int32_t* type) {
+  *type = -1;
+  if (node->options == NULL || node->options_type != options_type || !fb_has(node->options, 0)) return TFLRT_OK;
+  int8_t t;
+  if (fb_i8(node->options, 0, 0, &t)) return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed %s", table);
+  *type = t;
+  return TFLRT_OK;
+}
+
+int tflrt_check_index_output(tflrt_ctx* ctx, const tflrt_tensor* out, int32_t opt_type, const char* option) {
+  int rc = tflrt_check_int_type(ctx, out, "output");
+  if (rc) return rc;
+  if (opt_type >= 0 && opt_type != out->type)
+    return tflrt_op_error(ctx, "%s %s differs from the output tensor type %s", option, tflrt_type_name(opt_type),
+                          tflrt_type_name(out->type));
+  return TFLRT_OK;
+}
+
+int tflrt_read_dims(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int32_t max, int32_t* n, int32_t* dims) {
+  int64_t v[TFLRT_MAX_DIMS];
+  int rc = tflrt_read_ints(ctx, t, what, 0, max < TFLRT_MAX_DIMS ? max : TFLRT_MAX_DIMS, n, v);
+  if (rc) return rc;
+  for (int32_t i = 0; i < *n; i++) {
+    if (v[i] < 0 || v[i] > INT32_MAX)
+      return tflrt_op_error(ctx, "%s[%d] = %lld is not a valid dimension", what, (int)i, (long long)v[i]);
+    dims[i] = (int32_t)v[i];
+  }
+  return TFLRT_OK;
+}
+
 int tflrt_fit_output_shape(tflrt_ctx* ctx, tflrt_tensor* out, int32_t ndims, const int32_t* dims) {
   if (!ctx->in_eval || out->alloc == TFLRT_ALLOC_DYNAMIC) return tflrt_set_output_shape(ctx, out, ndims, dims);
   if (out->ndims != ndims) return tflrt_op_error(ctx, "output rank changed");

@@ -68,11 +68,38 @@ static inline int64_t tflrt_int_at(const tflrt_tensor* t, int64_t i) {
   }
 }
 
+/* Stores v as element i of INT16, INT32 or INT64 (any other type) data, truncating like a cast. */
+static inline void tflrt_set_int_at(void* data, int32_t type, int64_t i, int64_t v) {
+  uint8_t* p = (uint8_t*)data;
+  if (type == TFLRT_INT16) {
+    const int16_t x = (int16_t)v;
+    memcpy(p + 2 * (size_t)i, &x, 2);
+  } else if (type == TFLRT_INT32) {
+    const int32_t x = (int32_t)v;
+    memcpy(p + 4 * (size_t)i, &x, 4);
+  } else {
+    memcpy(p + 8 * (size_t)i, &v, 8);
+  }
+}
+
 /* An INT32/INT64 vector (or, with allow_scalar, a scalar) of at most max entries; *n receives
  * its length (1 for a scalar). With vals, its values are read into vals (max entries of room)
  * after checking the data holds them. */
 int tflrt_read_ints(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int allow_scalar, int32_t max, int32_t* n,
                     int64_t* vals);
+
+/* The TensorType field 0 of the node's options when they are the table `options_type` (named
+ * `table` in the error for malformed options); *type = -1 when absent. Parse only. */
+int tflrt_parse_type_option(tflrt_ctx* ctx, const tflrt_node* node, uint8_t options_type, const char* table,
+                            int32_t* type);
+
+/* An index output: INT32 or INT64 and, when the option `option` says which (opt_type >= 0),
+ * that type. */
+int tflrt_check_index_output(tflrt_ctx* ctx, const tflrt_tensor* out, int32_t opt_type, const char* option);
+
+/* A shape vector: tflrt_read_ints (no scalar, max <= TFLRT_MAX_DIMS entries) whose entries must
+ * be valid dimensions (0 to INT32_MAX), read into dims. */
+int tflrt_read_dims(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int32_t max, int32_t* n, int32_t* dims);
 
 /* Gives out the shape (ndims, dims) during prepare and, during eval, when out is dynamic;
  * otherwise (eval of a planned output) fails unless out already has exactly that shape. */
