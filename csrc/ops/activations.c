@@ -288,13 +288,10 @@ static int prelu_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_activation_kernels* k = &ctx->k->activation;
   int rc;
   memset(d, 0, sizeof(*d));
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 2 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  if ((rc = tflrt_check_io(ctx, node, 2, 1)) != TFLRT_OK) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* alpha = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || alpha == NULL || out == NULL) return tflrt_op_error(ctx, "input, alpha and output are required");
   if ((rc = tflrt_unary_same_type(ctx, in, out)) != TFLRT_OK) return rc;
   const int32_t t = in->type;
   const int32_t want_alpha = t == TFLRT_INT16 ? TFLRT_INT8 : t;

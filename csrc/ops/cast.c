@@ -8,16 +8,15 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define CAST_BLOCK_ELEMENTS 16384
 
 static int cast_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input and the output are required");
   if (!tflrt_cast_supported(in->type) || !tflrt_cast_supported(out->type))
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED,
                          "CAST from %s to %s is not supported (supported: FLOAT32, FLOAT16, FLOAT64, COMPLEX64, "

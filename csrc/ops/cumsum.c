@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define CUMSUM_OPTIONS_TYPE 102 /* BuiltinOptions: CumsumOptions */
 
@@ -36,12 +37,11 @@ static int read_axis(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_tensor*
 }
 
 static int cumsum_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 2 inputs and 1 output, got %d and %d", (int)node->n_inputs, (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 2, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* at = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || at == NULL || out == NULL) return tflrt_op_error(ctx, "an input or the output is missing");
   if (in->type != TFLRT_INT32 && in->type != TFLRT_INT64 && in->type != TFLRT_FLOAT32)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported (INT32, INT64, FLOAT32)", tflrt_type_name(in->type));
   if (out->type != in->type) return tflrt_op_error(ctx, "output type differs from the input type");
@@ -49,7 +49,7 @@ static int cumsum_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if (in->ndims < 1) return tflrt_op_error(ctx, "input must have rank >= 1");
   if (tflrt_is_const(at)) {
     int32_t axis;
-    int rc = read_axis(ctx, in, at, &axis);
+    rc = read_axis(ctx, in, at, &axis);
     if (rc) return rc;
   }
   return tflrt_set_output_shape(ctx, out, in->ndims, in->dims);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define BLOCK 4096 /* elements per work item */
 
@@ -24,12 +25,10 @@ typedef struct {
 static int dequantize_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   dequantize_data* d = node->data;
   memset(d, 0, sizeof(*d));
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input is required");
   const int32_t ti = in->type;
   if (ti != TFLRT_INT8 && ti != TFLRT_UINT8 && ti != TFLRT_INT16 && ti != TFLRT_FLOAT16)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED,

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../quant/quant.h"
+#include "op_util.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Shared glue                                                                               */
@@ -37,13 +38,11 @@ int ew_parse_options(tflrt_ctx* ctx, tflrt_node* node, int32_t options_type, int
 
 int ew_prepare_shapes(tflrt_ctx* ctx, tflrt_node* node, ew_binary* d, int32_t max_rank,
                       const tflrt_tensor** a, const tflrt_tensor** b, tflrt_tensor** out) {
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 2 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 2, 1);
+  if (rc) return rc;
   const tflrt_tensor* ta = tflrt_in(ctx, node, 0);
   const tflrt_tensor* tb = tflrt_in(ctx, node, 1);
   tflrt_tensor* to = tflrt_out(ctx, node, 0);
-  if (ta == NULL || tb == NULL || to == NULL) return tflrt_op_error(ctx, "both inputs and the output are required");
   if (ta->type != tb->type)
     return tflrt_op_error(ctx, "input types differ: %s and %s", tflrt_type_name(ta->type), tflrt_type_name(tb->type));
   memset(&d->p, 0, sizeof(d->p));
@@ -51,7 +50,6 @@ int ew_prepare_shapes(tflrt_ctx* ctx, tflrt_node* node, ew_binary* d, int32_t ma
   d->same_shape = (uint8_t)tflrt_same_shape(ta, tb);
   int32_t nd = 0, dims[TFLRT_MAX_DIMS];
   const tflrt_tensor* ins[2] = {ta, tb};
-  int rc;
   if (d->same_shape) {
     nd = ta->ndims;
     for (int32_t i = 0; i < nd; i++) dims[i] = ta->dims[i];

@@ -1,5 +1,6 @@
 /* LOGICAL_AND, LOGICAL_OR (BOOL, with broadcasting) and LOGICAL_NOT (BOOL), version 1. */
 #include "elementwise_binary.h"
+#include "op_util.h"
 
 static int logical_prepare(tflrt_ctx* ctx, tflrt_node* node, int32_t kind) {
   ew_binary* d = node->data;
@@ -22,16 +23,14 @@ static int logical_eval(tflrt_ctx* ctx, tflrt_node* node) {
 }
 
 static int logical_not_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input and the output are required");
   if (in->type != TFLRT_BOOL)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "LOGICAL_NOT needs a BOOL input, got %s",
                          tflrt_type_name(in->type));
-  int rc = ew_check_output_type(ctx, out, TFLRT_BOOL);
+  rc = ew_check_output_type(ctx, out, TFLRT_BOOL);
   if (rc != TFLRT_OK) return rc;
   return tflrt_set_output_shape(ctx, out, in->ndims, in->dims);
 }

@@ -1,16 +1,40 @@
 /* Checks and readers shared by the op implementations; see op_util.h. */
+#include <stdio.h>
+
 #include "op_util.h"
 
-int tflrt_check_arity(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in, int32_t n_out) {
+/* " (name)" of input i from roles "a, b, c" ("" when roles is NULL or too short), into buf. */
+static const char* role_of(const char* roles, int32_t i, char* buf, size_t size) {
+  buf[0] = '\0';
+  if (roles == NULL) return buf;
+  const char* p = roles;
+  for (; i > 0 && p != NULL; i--) {
+    p = strchr(p, ',');
+    if (p != NULL) p += 1 + (p[1] == ' ');
+  }
+  if (p == NULL || *p == '\0') return buf;
+  const char* end = strchr(p, ',');
+  const int len = (int)(end ? (size_t)(end - p) : strlen(p));
+  snprintf(buf, size, " (%.*s)", len, p);
+  return buf;
+}
+
+int tflrt_check_arity(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in, int32_t n_out,
+                      const char* roles) {
+  char role[64];
+  const char* r0 = roles ? " (" : "";
+  const char* r1 = roles ? ")" : "";
   if (node->n_inputs < min_in || node->n_inputs > max_in || node->n_outputs != n_out) {
     if (min_in == max_in)
-      return tflrt_op_error(ctx, "expected %d input(s) and %d output(s), got %d and %d", (int)min_in, (int)n_out,
-                            (int)node->n_inputs, (int)node->n_outputs);
-    return tflrt_op_error(ctx, "expected %d to %d inputs and %d output(s), got %d and %d", (int)min_in, (int)max_in,
-                          (int)n_out, (int)node->n_inputs, (int)node->n_outputs);
+      return tflrt_op_error(ctx, "expected %d input(s)%s%s%s and %d output(s), got %d and %d", (int)min_in, r0,
+                            roles ? roles : "", r1, (int)n_out, (int)node->n_inputs, (int)node->n_outputs);
+    return tflrt_op_error(ctx, "expected %d to %d inputs%s%s%s and %d output(s), got %d and %d", (int)min_in,
+                          (int)max_in, r0, roles ? roles : "", r1, (int)n_out, (int)node->n_inputs,
+                          (int)node->n_outputs);
   }
   for (int32_t i = 0; i < min_in; i++)
-    if (tflrt_in(ctx, node, i) == NULL) return tflrt_op_error(ctx, "input %d is missing", (int)i);
+    if (tflrt_in(ctx, node, i) == NULL)
+      return tflrt_op_error(ctx, "input %d%s is missing", (int)i, role_of(roles, i, role, sizeof role));
   for (int32_t i = 0; i < n_out; i++)
     if (tflrt_out(ctx, node, i) == NULL) return tflrt_op_error(ctx, "output %d is missing", (int)i);
   return TFLRT_OK;
@@ -26,7 +50,7 @@ int tflrt_check_same_type(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_te
 }
 
 int tflrt_check_move_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in) {
-  int rc = tflrt_check_arity(ctx, node, min_in, max_in, 1);
+  int rc = tflrt_check_arity(ctx, node, min_in, max_in, 1, NULL);
   return rc ? rc : tflrt_check_same_type(ctx, tflrt_in(ctx, node, 0), tflrt_out(ctx, node, 0));
 }
 

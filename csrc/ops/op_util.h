@@ -17,12 +17,15 @@
 
 #include "op.h"
 
-/* Between min_in and max_in inputs, the first min_in present, and n_out outputs, all present. */
-int tflrt_check_arity(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in, int32_t n_out);
+/* Between min_in and max_in inputs, the first min_in present, and n_out outputs, all present.
+ * roles (may be NULL) names the inputs in the messages: "lhs, rhs" gives "expected 2 input(s)
+ * (lhs, rhs) and ..." and "input 1 (rhs) is missing". */
+int tflrt_check_arity(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in, int32_t n_out,
+                      const char* roles);
 
 /* Exactly n_in inputs and n_out outputs, all present. */
 static inline int tflrt_check_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t n_in, int32_t n_out) {
-  return tflrt_check_arity(ctx, node, n_in, n_in, n_out);
+  return tflrt_check_arity(ctx, node, n_in, n_in, n_out, NULL);
 }
 
 /* in's type has a fixed element size (else UNSUPPORTED) and out has the same type. */

@@ -10,6 +10,7 @@
 
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 
 #define BLOCK 4096 /* elements per work item */
 
@@ -27,12 +28,10 @@ typedef struct {
 static int quantize_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   quantize_data* d = node->data;
   memset(d, 0, sizeof(*d));
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input is required");
   const int32_t ti = in->type, to = out->type;
   if (out->nq < 1 || out->scales == NULL)
     return tflrt_op_error(ctx, "output tensor %d ('%s') has no quantization parameters", (int)out->index, out->name);

@@ -10,6 +10,7 @@
 #include "../quant/fixedpoint.h"
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 
 #define TFLRT_UNARY_BLOCK 16384 /* elements per work item */
 
@@ -23,12 +24,10 @@ typedef struct {
 
 /* Exactly one input and one output, both present; returns them through in and out. */
 static inline int tflrt_unary_io(tflrt_ctx* ctx, tflrt_node* node, const tflrt_tensor** in, tflrt_tensor** out) {
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   *in = tflrt_in(ctx, node, 0);
   *out = tflrt_out(ctx, node, 0);
-  if (*in == NULL || *out == NULL) return tflrt_op_error(ctx, "the input and the output are required");
   return TFLRT_OK;
 }
 
