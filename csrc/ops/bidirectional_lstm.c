@@ -58,53 +58,39 @@ static const lstm_slots BW_SLOTS = {
 };
 
 typedef struct {
-  int32_t activation;
-  float cell_clip, proj_clip;
-  int32_t merge_outputs, time_major, asymmetric;
+  lstm_options opt;
+  int32_t merge_outputs;
   int32_t aux_weights;   /* both directions add the auxiliary input's products */
   int32_t bw_reads_aux;  /* the backward cell's input is the auxiliary input */
   lstm_cell fw, bw;
   int32_t scratch_id;
 } bidi_data;
 
+static const lstm_option_slots BIDI_OPTION_SLOTS = {
+    .activation = SLOT_ACTIVATION,
+    .cell_clip = SLOT_CELL_CLIP,
+    .proj_clip = SLOT_PROJ_CLIP,
+    .time_major = SLOT_TIME_MAJOR,
+    .asymmetric = SLOT_ASYMMETRIC_QUANTIZE_INPUTS,
+};
+
 static int bidi_parse(tflrt_ctx* ctx, tflrt_node* node) {
   bidi_data* d = node->data;
-  int8_t act = 0;
-  float cell_clip = 0.0f, proj_clip = 0.0f;
-  int merge = 0, time_major = 0, asym = 0;
-  if (node->options != NULL && node->options_type == BIDI_LSTM_OPTIONS_TYPE) {
-    if (fb_i8(node->options, SLOT_ACTIVATION, 0, &act) || fb_f32(node->options, SLOT_CELL_CLIP, 0.0f, &cell_clip) ||
-        fb_f32(node->options, SLOT_PROJ_CLIP, 0.0f, &proj_clip) ||
-        fb_bool(node->options, SLOT_MERGE_OUTPUTS, 0, &merge) ||
-        fb_bool(node->options, SLOT_TIME_MAJOR, 1, &time_major) || /* the schema's default is true */
-        fb_bool(node->options, SLOT_ASYMMETRIC_QUANTIZE_INPUTS, 0, &asym))
-      return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed BidirectionalSequenceLSTMOptions");
-  }
-  if (act < TFLRT_ACT_NONE || act > TFLRT_ACT_SIGN_BIT)
-    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "unknown fused activation function %d", (int)act);
-  if (!(cell_clip >= 0.0f) || !(proj_clip >= 0.0f))
-    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "cell_clip (%g) and proj_clip (%g) must be >= 0", (double)cell_clip,
-                         (double)proj_clip);
-  d->activation = act;
-  d->cell_clip = cell_clip;
-  d->proj_clip = proj_clip;
+  int merge = 0;
+  if (node->options != NULL && node->options_type == BIDI_LSTM_OPTIONS_TYPE &&
+      fb_bool(node->options, SLOT_MERGE_OUTPUTS, 0, &merge))
+    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed BidirectionalSequenceLSTMOptions");
   d->merge_outputs = merge != 0;
-  d->time_major = time_major != 0;
-  d->asymmetric = asym != 0;
-  return TFLRT_OK;
+  /* time_major: the schema's default is true */
+  return lstm_parse_options(ctx, node, BIDI_LSTM_OPTIONS_TYPE, "BidirectionalSequenceLSTMOptions", &BIDI_OPTION_SLOTS,
+                            1, &d->opt);
 }
 
 static int setup_cell(tflrt_ctx* ctx, tflrt_node* node, const bidi_data* d, lstm_cell* c, const lstm_slots* sl,
                       const tflrt_tensor* input, const tflrt_tensor* aux) {
   int rc;
-  memset(c, 0, sizeof(*c));
-  c->sl = *sl;
-  if ((rc = lstm_check(ctx, node, sl, input, aux, d->time_major, 0, &c->s)) != TFLRT_OK) return rc;
-  c->activation = d->activation;
-  c->cell_clip = d->cell_clip;
-  c->proj_clip = d->proj_clip;
-  c->time_major = (uint8_t)d->time_major;
-  c->asymmetric = (uint8_t)d->asymmetric;
+  lstm_cell_init(c, sl, &d->opt);
+  if ((rc = lstm_check(ctx, node, sl, input, aux, d->opt.time_major, 0, &c->s)) != TFLRT_OK) return rc;
   return lstm_cell_prepare(ctx, node, c);
 }
 

@@ -30,9 +30,7 @@ enum { /* UnidirectionalSequenceLSTMOptions field slots */
        SLOT_DIAGONAL_RECURRENT_TENSORS = 5 };
 
 typedef struct {
-  int32_t activation;
-  float cell_clip, proj_clip;
-  int32_t time_major, asymmetric;
+  lstm_options opt;
   int32_t mode;
   lstm_cell cell;
   lstm_integer integer;
@@ -52,30 +50,22 @@ static const lstm_slots UNI_SLOTS = {
     .w_aux = {-1, -1, -1, -1},
 };
 
+static const lstm_option_slots UNI_OPTION_SLOTS = {
+    .activation = SLOT_ACTIVATION,
+    .cell_clip = SLOT_CELL_CLIP,
+    .proj_clip = SLOT_PROJ_CLIP,
+    .time_major = SLOT_TIME_MAJOR,
+    .asymmetric = SLOT_ASYMMETRIC_QUANTIZE_INPUTS,
+};
+
 static int lstm_parse(tflrt_ctx* ctx, tflrt_node* node) {
   lstm_data* d = node->data;
-  int8_t act = 0;
-  float cell_clip = 0.0f, proj_clip = 0.0f;
-  int time_major = 0, asym = 0, diag = 0;
-  if (node->options != NULL && node->options_type == USEQ_LSTM_OPTIONS_TYPE) {
-    if (fb_i8(node->options, SLOT_ACTIVATION, 0, &act) || fb_f32(node->options, SLOT_CELL_CLIP, 0.0f, &cell_clip) ||
-        fb_f32(node->options, SLOT_PROJ_CLIP, 0.0f, &proj_clip) ||
-        fb_bool(node->options, SLOT_TIME_MAJOR, 0, &time_major) ||
-        fb_bool(node->options, SLOT_ASYMMETRIC_QUANTIZE_INPUTS, 0, &asym) ||
-        fb_bool(node->options, SLOT_DIAGONAL_RECURRENT_TENSORS, 0, &diag))
-      return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed UnidirectionalSequenceLSTMOptions");
-  }
-  if (act < TFLRT_ACT_NONE || act > TFLRT_ACT_SIGN_BIT)
-    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "unknown fused activation function %d", (int)act);
-  if (!(cell_clip >= 0.0f) || !(proj_clip >= 0.0f))
-    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "cell_clip (%g) and proj_clip (%g) must be >= 0", (double)cell_clip,
-                         (double)proj_clip);
-  d->activation = act;
-  d->cell_clip = cell_clip;
-  d->proj_clip = proj_clip;
-  d->time_major = time_major != 0;
-  d->asymmetric = asym != 0;
-  return TFLRT_OK;
+  int diag = 0; /* implied by the recurrent weights' rank; read only to refuse a malformed table */
+  if (node->options != NULL && node->options_type == USEQ_LSTM_OPTIONS_TYPE &&
+      fb_bool(node->options, SLOT_DIAGONAL_RECURRENT_TENSORS, 0, &diag))
+    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed UnidirectionalSequenceLSTMOptions");
+  return lstm_parse_options(ctx, node, USEQ_LSTM_OPTIONS_TYPE, "UnidirectionalSequenceLSTMOptions", &UNI_OPTION_SLOTS,
+                            0, &d->opt);
 }
 
 static int lstm_prepare(tflrt_ctx* ctx, tflrt_node* node) {
@@ -92,7 +82,7 @@ static int lstm_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if (node->n_inputs == 20)
     for (int g = 0; g < 4; g++) sl.ln[g] = -1;
   lstm_shape s;
-  if ((rc = lstm_check(ctx, node, &sl, input, NULL, d->time_major, 1, &s)) != TFLRT_OK) return rc;
+  if ((rc = lstm_check(ctx, node, &sl, input, NULL, d->opt.time_major, 1, &s)) != TFLRT_OK) return rc;
   d->mode = s.mode;
   const int32_t out_type = s.mode == LSTM_INTEGER ? TFLRT_INT8 : TFLRT_FLOAT32;
   if (out->type != out_type)
@@ -105,19 +95,13 @@ static int lstm_prepare(tflrt_ctx* ctx, tflrt_node* node) {
     memset(q, 0, sizeof(*q));
     q->sl = sl;
     q->s = s;
-    q->time_major = (uint8_t)d->time_major;
-    if ((rc = lstm_integer_prepare(ctx, node, q, d->cell_clip, d->proj_clip)) != TFLRT_OK) return rc;
+    q->time_major = (uint8_t)d->opt.time_major;
+    if ((rc = lstm_integer_prepare(ctx, node, q, d->opt.cell_clip, d->opt.proj_clip)) != TFLRT_OK) return rc;
     scratch = q->scratch_bytes;
   } else {
     lstm_cell* c = &d->cell;
-    memset(c, 0, sizeof(*c));
-    c->sl = sl;
+    lstm_cell_init(c, &sl, &d->opt);
     c->s = s;
-    c->activation = d->activation;
-    c->cell_clip = d->cell_clip;
-    c->proj_clip = d->proj_clip;
-    c->time_major = (uint8_t)d->time_major;
-    c->asymmetric = (uint8_t)d->asymmetric;
     if ((rc = lstm_cell_prepare(ctx, node, c)) != TFLRT_OK) return rc;
     scratch = c->scratch_bytes;
   }

@@ -39,6 +39,23 @@ typedef struct lstm_shape {
   uint8_t cifg, peephole, layer_norm, projection, aux, diag[4];
 } lstm_shape;
 
+/* Options of the sequence LSTMs (TFLite's fused activation, cell_clip, proj_clip, time_major,
+ * asymmetric_quantize_inputs), and where each sits in the op's options table. */
+typedef struct lstm_options {
+  int32_t activation;
+  float cell_clip, proj_clip;
+  int32_t time_major, asymmetric;
+} lstm_options;
+typedef struct lstm_option_slots {
+  int activation, cell_clip, proj_clip, time_major, asymmetric;
+} lstm_option_slots;
+
+/* Reads the options from node->options when it is an `options_type` table (else the defaults:
+ * time_major = time_major_default, the rest 0) and validates them: a known activation, clips
+ * >= 0. `table` names the table in the error for malformed options. Parse only. */
+int lstm_parse_options(tflrt_ctx* ctx, const tflrt_node* node, uint8_t options_type, const char* table,
+                       const lstm_option_slots* slots, int time_major_default, lstm_options* o);
+
 /* Validates one direction's tensors (types, ranks, shapes, which optional inputs are present, the
  * state tensors being variables) for `input` [T, B, n_input] (time_major) or [B, T, n_input], and
  * `aux` (NULL without auxiliary weights). allow_integer: whether an int8 input is accepted. */
@@ -62,6 +79,9 @@ typedef struct lstm_cell {
 
 enum { LSTM_W_IN = 0, LSTM_W_AUX = 4, LSTM_W_REC = 8, LSTM_W_PROJ = 12 }; /* + gate */
 
+/* Clears c and sets its slots and options (lstm_check then fills c->s). */
+void lstm_cell_init(lstm_cell* c, const lstm_slots* sl, const lstm_options* o);
+
 /* After lstm_check (c->s set, c->sl, options filled): hybrid scales and row sums, scratch size. */
 int lstm_cell_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_cell* c);
 
@@ -70,6 +90,38 @@ int lstm_cell_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_cell* c);
  * scratch: c->scratch_bytes bytes, 64-byte aligned. */
 int lstm_cell_run(tflrt_ctx* ctx, const tflrt_node* node, lstm_cell* c, const float* input, const float* aux,
                   float* output, int32_t out_stride, int32_t out_offset, int forward, void* scratch);
+
+/* Input `slot` of the node (NULL for -1, a slot past the node's inputs, or an absent input). */
+static inline const tflrt_tensor* lstm_slot_tensor(tflrt_ctx* ctx, const tflrt_node* node, int slot) {
+  return slot < 0 || slot >= node->n_inputs ? NULL : tflrt_in(ctx, node, slot);
+}
+
+/* ---- helpers shared with the RNN ops (rnn.c) ---- */
+
+/* TFLite's ApplyActivationToVector for a fused activation: y = act(x) (x == y allowed); NONE
+ * leaves y untouched. */
+void lstm_activation(tflrt_ctx* ctx, int32_t act, const float* x, float* y, size_t n);
+
+static inline int lstm_all_zero(const float* v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (v[i] != 0.0f) return 0;
+  return 1;
+}
+
+/* Hybrid: quantizes nb rows of n floats to int8, one scale (and, asymmetric, zero point; else 0)
+ * per row, as TFLite's dynamic-range kernels do. */
+static inline void lstm_quantize_rows(const tflrt_conv_kernels* ck, int asym, const float* x, int32_t nb, int32_t n,
+                                      int8_t* q, float* sf, int32_t* zp) {
+  for (int32_t b = 0; b < nb; b++) {
+    const float* row = x + (size_t)b * (size_t)n;
+    if (asym) {
+      ck->f32_to_qd8_asym(row, (size_t)n, q + (size_t)b * n, &sf[b], &zp[b]);
+    } else {
+      ck->f32_to_qd8_sym(row, (size_t)n, q + (size_t)b * n, &sf[b]);
+      zp[b] = 0;
+    }
+  }
+}
 
 /* Bytes of a 64-byte aligned block of n elements of `size` bytes appended to *total; returns its
  * offset, or SIZE_MAX on overflow. */
