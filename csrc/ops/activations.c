@@ -82,14 +82,6 @@ static void relu_bounds(const tflrt_tensor* out, float act_min, float act_max, i
   }
 }
 
-/* log2 of a scale when it is (within 1e-3) a power of two, computed in float like TFLite. */
-static int checked_log2(float x, int* log2_rounded) {
-  const float l = logf(x) * (1.0f / logf(2.0f));
-  const float r = roundf(l);
-  *log2_rounded = (int)r;
-  return fabsf(l - r) < 1e-3f;
-}
-
 /* TFLite's DownScaleInt32ToInt16Multiplier: round a Q31 multiplier to Q15. */
 static int16_t q31_to_q15(int32_t m) {
   if (m >= INT32_MAX - (1 << 15)) return INT16_MAX;
@@ -156,10 +148,10 @@ static int prepare_sigmoid16(tflrt_ctx* ctx, act_kind kind, tflrt_unary_data* d,
   int rc;
   if ((rc = tflrt_unary_check_quant_pair(ctx, in, out, 1)) != TFLRT_OK) return rc;
   int out_log2 = 0;
-  if (kind == A_LOGISTIC ? (double)out->scale != 1.0 / 32768 : (!checked_log2(out->scale, &out_log2) || out_log2 != -15))
+  if (kind == A_LOGISTIC ? (double)out->scale != 1.0 / 32768 : (!tflrt_checked_log2(out->scale, &out_log2) || out_log2 != -15))
     return tflrt_op_error(ctx, "int16 output must have scale 1/32768, got %g", (double)out->scale);
   int in_log2 = 0;
-  const int pot = checked_log2(in->scale, &in_log2);
+  const int pot = tflrt_checked_log2(in->scale, &in_log2);
   const int shift = 12 + in_log2; /* 15 - 3 integer bits */
   d->p.multiplier = 0;
   d->p.input_left_shift = shift;

@@ -19,6 +19,7 @@
 
 #include "../quant/quant.h"
 #include "elementwise_binary.h"
+#include "op_util.h"
 
 #define ADD_OPTIONS_TYPE 11 /* BuiltinOptions union members */
 #define MUL_OPTIONS_TYPE 21
@@ -54,14 +55,6 @@ static int check_zero_points_zero(tflrt_ctx* ctx, const tflrt_tensor* a, const t
     return tflrt_op_error(ctx, "INT16 quantized inputs and output need zero point 0 (got %d, %d, %d)",
                           (int)a->zero_point, (int)b->zero_point, (int)out->zero_point);
   return TFLRT_OK;
-}
-
-/* TFLite's CheckedLog2: whether x is a power of two within 1e-3 in the exponent (float math). */
-static int checked_log2(float x, int* log2_rounded) {
-  const float l = logf(x) * (1.0f / logf(2.0f));
-  const float r = tflrt_roundf(l);
-  *log2_rounded = (int)r;
-  return fabsf(l - r) < 1e-3f;
 }
 
 /* General 8/16-bit ADD/SUB rescaling. allow_large_output: SUB accepts an output multiplier
@@ -103,8 +96,8 @@ static int prepare_add_sub_int16(tflrt_ctx* ctx, ew_binary* d, const tflrt_tenso
   if ((rc = check_zero_points_zero(ctx, a, b, out)) != TFLRT_OK) return rc;
   d->kind = EW_QS16;
   int la = 0, lb = 0, lo = 0;
-  const int pot = d->pot_scale_int16 && checked_log2(a->scale, &la) && checked_log2(b->scale, &lb) &&
-                  checked_log2(out->scale, &lo);
+  const int pot = d->pot_scale_int16 && tflrt_checked_log2(a->scale, &la) && tflrt_checked_log2(b->scale, &lb) &&
+                  tflrt_checked_log2(out->scale, &lo);
   if (!pot) {
     d->op = is_sub ? TFLRT_BINOP_SUB : TFLRT_BINOP_ADD;
     return prepare_add_sub_general(ctx, d, a, b, out, 15, is_sub);

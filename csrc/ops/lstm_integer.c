@@ -17,6 +17,7 @@
 
 #include "../quant/quant.h"
 #include "lstm_cell.h"
+#include "op_util.h"
 
 #define ROW_BLOCK 16
 
@@ -37,14 +38,6 @@ static int multiplier(tflrt_ctx* ctx, float scale, int max_shift, const char* wh
   if (s > max_shift) return tflrt_op_error(ctx, "the %s scale %g is too large", what, (double)scale);
   *shift = s;
   return TFLRT_OK;
-}
-
-/* CheckedLog2: log2 of a power-of-two scale. */
-static int checked_log2(float x, int32_t* out) {
-  const float l = logf(x) * (1.0f / logf(2.0f));
-  const float r = roundf(l);
-  *out = (int32_t)r;
-  return fabsf(l - r) < 1e-3f;
 }
 
 /* bias (or 0) + zero_point * (row sums of w) for each of `rows` rows, wrapping like int32. */
@@ -103,7 +96,7 @@ int lstm_integer_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_integer* q, floa
     if (i == 4) q->hidden_zp = t->zero_point;
   }
   q->state_zp = hs->zero_point;
-  if (!checked_log2(c_scale, &q->cell_shift))
+  if (!tflrt_checked_log2(c_scale, &q->cell_shift))
     return tflrt_op_error(ctx, "the cell state's scale %g must be a power of two", (double)c_scale);
   if (q->cell_shift < -30 || q->cell_shift > 1)
     return tflrt_op_error(ctx, "the cell state's scale 2^%d is out of range (2^-30 .. 2)", (int)q->cell_shift);

@@ -1,4 +1,5 @@
 /* Checks and readers shared by the op implementations; see op_util.h. */
+#include <math.h>
 #include <stdio.h>
 
 #include "op_util.h"
@@ -143,4 +144,11 @@ int tflrt_plan_prepare(tflrt_ctx* ctx, tflrt_node* node, int values_known, tflrt
 int tflrt_plan_eval(tflrt_ctx* ctx, tflrt_node* node, tflrt_plan_fn make) {
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
   return out->alloc == TFLRT_ALLOC_DYNAMIC ? plan_and_fit(ctx, node, out, make) : TFLRT_OK;
+}
+
+int tflrt_checked_log2(float x, int* log2_rounded) {
+  const float l = logf(x) * (1.0f / logf(2.0f));
+  const float r = roundf(l);
+  *log2_rounded = (int)r;
+  return fabsf(l - r) < 1e-3f;
 }

@@ -145,6 +145,10 @@ static inline void tflrt_copy_run(uint8_t* dst, const uint8_t* src, int64_t n, i
   }
 }
 
+/* TFLite's CheckedLog2: *log2_rounded = round(log2(x)) computed in float, and whether x is a
+ * power of two within 1e-3 in the exponent. */
+int tflrt_checked_log2(float x, int* log2_rounded);
+
 /* Row-major strides of dims in units of `unit` (bytes: the element size; elements: 1). */
 static inline void tflrt_strides(int32_t rank, const int32_t* dims, int64_t unit, int64_t* strides) {
   for (int32_t i = rank - 1; i >= 0; i--) {
