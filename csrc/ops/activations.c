@@ -179,11 +179,7 @@ static int activation_prepare(tflrt_ctx* ctx, tflrt_node* node, act_kind kind) {
   const tflrt_tensor* in = NULL;
   tflrt_tensor* out = NULL;
   int rc;
-  memset(d, 0, sizeof(*d));
-  if ((rc = tflrt_unary_io(ctx, node, &in, &out)) != TFLRT_OK) return rc;
-  if ((rc = tflrt_unary_same_type(ctx, in, out)) != TFLRT_OK) return rc;
-  d->p.input_zero_point = in->zero_point;
-  d->p.output_zero_point = out->zero_point;
+  if ((rc = tflrt_unary_start(ctx, node, d, &in, &out)) != TFLRT_OK) return rc;
   const int32_t t = in->type;
   const int f32 = t == TFLRT_FLOAT32, is8 = t == TFLRT_INT8 || t == TFLRT_UINT8, is16 = t == TFLRT_INT16;
   switch (kind) {
@@ -400,7 +396,6 @@ static int log_softmax_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   int rc;
   memset(d, 0, sizeof(*d));
   if ((rc = tflrt_unary_io(ctx, node, &in, &out)) != TFLRT_OK) return rc;
-  if ((rc = tflrt_unary_same_type(ctx, in, out)) != TFLRT_OK) return rc;
   if (in->ndims < 1) return tflrt_op_error(ctx, "input must have rank >= 1");
   int64_t rows = 1;
   for (int32_t i = 0; i + 1 < in->ndims; i++) rows *= in->dims[i];

@@ -126,9 +126,8 @@ static int add_sub_prepare(tflrt_ctx* ctx, tflrt_node* node, int is_sub) {
   ew_binary* d = node->data;
   const tflrt_tensor *a, *b;
   tflrt_tensor* out;
-  int rc = ew_prepare_shapes(ctx, node, d, TFLRT_MAX_DIMS, &a, &b, &out);
+  int rc = ew_prepare_same_type(ctx, node, d, &a, &b, &out);
   if (rc != TFLRT_OK) return rc;
-  if ((rc = ew_check_output_type(ctx, out, a->type)) != TFLRT_OK) return rc;
   d->op = is_sub ? TFLRT_BINOP_SUB : TFLRT_BINOP_ADD;
   switch (a->type) {
     case TFLRT_FLOAT32: return set_raw(d, EW_F32, a->type);
@@ -220,9 +219,8 @@ static int div_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   ew_binary* d = node->data;
   const tflrt_tensor *a, *b;
   tflrt_tensor* out;
-  int rc = ew_prepare_shapes(ctx, node, d, TFLRT_MAX_DIMS, &a, &b, &out);
+  int rc = ew_prepare_same_type(ctx, node, d, &a, &b, &out);
   if (rc != TFLRT_OK) return rc;
-  if ((rc = ew_check_output_type(ctx, out, a->type)) != TFLRT_OK) return rc;
   d->op = TFLRT_BINOP_DIV;
   switch (a->type) {
     case TFLRT_FLOAT32: return set_raw(d, EW_F32, a->type);
@@ -259,22 +257,17 @@ static int div_eval(tflrt_ctx* ctx, tflrt_node* node) {
   return ew_run(ctx, node, d, a, b, out);
 }
 
-static int arith_eval(tflrt_ctx* ctx, tflrt_node* node) {
-  const ew_binary* d = node->data;
-  return ew_run(ctx, node, d, tflrt_in(ctx, node, 0), tflrt_in(ctx, node, 1), tflrt_out(ctx, node, 0));
-}
-
 const tflrt_op tflrt_op_add = {
     .name = "ADD", .builtin_code = 0, .min_version = 1, .max_version = 5,
-    .data_size = sizeof(ew_binary), .parse = add_parse, .prepare = add_prepare, .eval = arith_eval,
+    .data_size = sizeof(ew_binary), .parse = add_parse, .prepare = add_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_sub = {
     .name = "SUB", .builtin_code = 41, .min_version = 1, .max_version = 5,
-    .data_size = sizeof(ew_binary), .parse = sub_parse, .prepare = sub_prepare, .eval = arith_eval,
+    .data_size = sizeof(ew_binary), .parse = sub_parse, .prepare = sub_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_mul = {
     .name = "MUL", .builtin_code = 18, .min_version = 1, .max_version = 7,
-    .data_size = sizeof(ew_binary), .parse = mul_parse, .prepare = mul_prepare, .eval = arith_eval,
+    .data_size = sizeof(ew_binary), .parse = mul_parse, .prepare = mul_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_div = {
     .name = "DIV", .builtin_code = 42, .min_version = 1, .max_version = 2,

@@ -21,41 +21,12 @@
 #include "op.h"
 
 #define BIDI_LSTM_OPTIONS_TYPE 69 /* BuiltinOptions union: BidirectionalSequenceLSTMOptions */
-enum { /* BidirectionalSequenceLSTMOptions field slots */
-       SLOT_ACTIVATION = 0,
-       SLOT_CELL_CLIP = 1,
-       SLOT_PROJ_CLIP = 2,
-       SLOT_MERGE_OUTPUTS = 3,
-       SLOT_TIME_MAJOR = 4,
-       SLOT_ASYMMETRIC_QUANTIZE_INPUTS = 5 };
+/* BidirectionalSequenceLSTMOptions field slots */
+static const lstm_option_slots BIDI_OPTION_SLOTS = {.activation = 0, .cell_clip = 1, .proj_clip = 2, .time_major = 4,
+                                                    .asymmetric = 5};
+enum { SLOT_MERGE_OUTPUTS = 3 };
 
 enum { IN_AUX_INPUT = 39 };
-
-static const lstm_slots FW_SLOTS = {
-    .w_in = {1, 2, 3, 4},
-    .w_rec = {5, 6, 7, 8},
-    .w_peep = {9, 10, -1, 11},
-    .bias = {12, 13, 14, 15},
-    .w_proj = 16,
-    .b_proj = 17,
-    .state_h = 35,
-    .state_c = 36,
-    .ln = {-1, -1, -1, -1},
-    .w_aux = {40, 41, 42, 43},
-};
-
-static const lstm_slots BW_SLOTS = {
-    .w_in = {18, 19, 20, 21},
-    .w_rec = {22, 23, 24, 25},
-    .w_peep = {26, 27, -1, 28},
-    .bias = {29, 30, 31, 32},
-    .w_proj = 33,
-    .b_proj = 34,
-    .state_h = 37,
-    .state_c = 38,
-    .ln = {-1, -1, -1, -1},
-    .w_aux = {44, 45, 46, 47},
-};
 
 typedef struct {
   lstm_options opt;
@@ -65,14 +36,6 @@ typedef struct {
   lstm_cell fw, bw;
   int32_t scratch_id;
 } bidi_data;
-
-static const lstm_option_slots BIDI_OPTION_SLOTS = {
-    .activation = SLOT_ACTIVATION,
-    .cell_clip = SLOT_CELL_CLIP,
-    .proj_clip = SLOT_PROJ_CLIP,
-    .time_major = SLOT_TIME_MAJOR,
-    .asymmetric = SLOT_ASYMMETRIC_QUANTIZE_INPUTS,
-};
 
 static int bidi_parse(tflrt_ctx* ctx, tflrt_node* node) {
   bidi_data* d = node->data;
@@ -122,8 +85,9 @@ static int bidi_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if (d->bw_reads_aux && (aux->ndims != 3 || aux->dims[0] != input->dims[0] || aux->dims[1] != input->dims[1]))
     return tflrt_op_error(ctx, "the auxiliary input (read by the backward cell) must have the input's first two "
                           "dimensions");
-  if ((rc = setup_cell(ctx, node, d, &d->fw, &FW_SLOTS, input, fw_aux_f ? aux : NULL)) != TFLRT_OK) return rc;
-  if ((rc = setup_cell(ctx, node, d, &d->bw, &BW_SLOTS, bw_input, fw_aux_f ? aux : NULL)) != TFLRT_OK) return rc;
+  const lstm_slots fw_slots = lstm_make_slots(1, 35, 36, -1, 40), bw_slots = lstm_make_slots(18, 37, 38, -1, 44);
+  if ((rc = setup_cell(ctx, node, d, &d->fw, &fw_slots, input, fw_aux_f ? aux : NULL)) != TFLRT_OK) return rc;
+  if ((rc = setup_cell(ctx, node, d, &d->bw, &bw_slots, bw_input, fw_aux_f ? aux : NULL)) != TFLRT_OK) return rc;
   const lstm_shape *f = &d->fw.s, *b = &d->bw.s;
   if (f->mode != b->mode || f->n_cell != b->n_cell || f->n_output != b->n_output || f->n_input != b->n_input)
     return tflrt_op_error(ctx, "the forward and backward cells must have the same weight type, cell count (%d, %d), "

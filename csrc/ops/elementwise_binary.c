@@ -64,6 +64,12 @@ int ew_prepare_shapes(tflrt_ctx* ctx, tflrt_node* node, ew_binary* d, int32_t ma
   return TFLRT_OK;
 }
 
+int ew_prepare_same_type(tflrt_ctx* ctx, tflrt_node* node, ew_binary* d, const tflrt_tensor** a, const tflrt_tensor** b,
+                         tflrt_tensor** out) {
+  int rc = ew_prepare_shapes(ctx, node, d, TFLRT_MAX_DIMS, a, b, out);
+  return rc ? rc : ew_check_output_type(ctx, *out, (*a)->type);
+}
+
 int ew_check_output_type(tflrt_ctx* ctx, const tflrt_tensor* out, int32_t type) {
   if (out->type != type)
     return tflrt_op_error(ctx, "output type %s does not match the expected %s", tflrt_type_name(out->type),
@@ -290,7 +296,7 @@ int ew_run(tflrt_ctx* ctx, tflrt_node* node, const ew_binary* d, const tflrt_ten
   return ew_run_with(ctx, d, &d->p, d->op, a, b, out);
 }
 
-static int ew_eval_plain(tflrt_ctx* ctx, tflrt_node* node) {
+int ew_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const ew_binary* d = node->data;
   return ew_run(ctx, node, d, tflrt_in(ctx, node, 0), tflrt_in(ctx, node, 1), tflrt_out(ctx, node, 0));
 }
@@ -415,7 +421,7 @@ static int floor_eval(tflrt_ctx* ctx, tflrt_node* node) {
     int rc = ew_check_no_value(ctx, b, 0, "division by zero");
     if (rc != TFLRT_OK) return rc;
   }
-  return ew_eval_plain(ctx, node);
+  return ew_eval(ctx, node);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -426,10 +432,9 @@ static int sqrdiff_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   ew_binary* d = node->data;
   const tflrt_tensor *a, *b;
   tflrt_tensor* out;
-  int rc = ew_prepare_shapes(ctx, node, d, TFLRT_MAX_DIMS, &a, &b, &out);
+  int rc = ew_prepare_same_type(ctx, node, d, &a, &b, &out);
   if (rc != TFLRT_OK) return rc;
   d->op = TFLRT_BINOP_SQRDIFF;
-  if ((rc = ew_check_output_type(ctx, out, a->type)) != TFLRT_OK) return rc;
   if (a->type == TFLRT_FLOAT32 || a->type == TFLRT_INT32) {
     d->kind = raw_kind(a->type);
     return TFLRT_OK;
@@ -463,11 +468,11 @@ static int sqrdiff_prepare(tflrt_ctx* ctx, tflrt_node* node) {
 
 const tflrt_op tflrt_op_maximum = {
     .name = "MAXIMUM", .builtin_code = 55, .min_version = 1, .max_version = 4,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = maximum_prepare, .eval = ew_eval_plain,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = maximum_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_minimum = {
     .name = "MINIMUM", .builtin_code = 57, .min_version = 1, .max_version = 4,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = minimum_prepare, .eval = ew_eval_plain,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = minimum_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_pow = {
     .name = "POW", .builtin_code = 78, .min_version = 1, .max_version = 1,
@@ -483,5 +488,5 @@ const tflrt_op tflrt_op_floor_mod = {
 };
 const tflrt_op tflrt_op_squared_difference = {
     .name = "SQUARED_DIFFERENCE", .builtin_code = 99, .min_version = 1, .max_version = 2,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = sqrdiff_prepare, .eval = ew_eval_plain,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = sqrdiff_prepare, .eval = ew_eval,
 };

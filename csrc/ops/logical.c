@@ -17,11 +17,6 @@ static int logical_prepare(tflrt_ctx* ctx, tflrt_node* node, int32_t kind) {
 static int logical_and_prepare(tflrt_ctx* ctx, tflrt_node* node) { return logical_prepare(ctx, node, EW_AND); }
 static int logical_or_prepare(tflrt_ctx* ctx, tflrt_node* node) { return logical_prepare(ctx, node, EW_OR); }
 
-static int logical_eval(tflrt_ctx* ctx, tflrt_node* node) {
-  const ew_binary* d = node->data;
-  return ew_run(ctx, node, d, tflrt_in(ctx, node, 0), tflrt_in(ctx, node, 1), tflrt_out(ctx, node, 0));
-}
-
 static int logical_not_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   int rc = tflrt_check_io(ctx, node, 1, 1);
   if (rc) return rc;
@@ -47,11 +42,11 @@ static int logical_not_eval(tflrt_ctx* ctx, tflrt_node* node) {
 
 const tflrt_op tflrt_op_logical_and = {
     .name = "LOGICAL_AND", .builtin_code = 86, .min_version = 1, .max_version = 1,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = logical_and_prepare, .eval = logical_eval,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = logical_and_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_logical_or = {
     .name = "LOGICAL_OR", .builtin_code = 84, .min_version = 1, .max_version = 1,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = logical_or_prepare, .eval = logical_eval,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = logical_or_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_logical_not = {
     .name = "LOGICAL_NOT", .builtin_code = 87, .min_version = 1, .max_version = 1,

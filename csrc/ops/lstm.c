@@ -21,13 +21,10 @@
 #include "op.h"
 
 #define USEQ_LSTM_OPTIONS_TYPE 71 /* BuiltinOptions union: UnidirectionalSequenceLSTMOptions */
-enum { /* UnidirectionalSequenceLSTMOptions field slots */
-       SLOT_ACTIVATION = 0,
-       SLOT_CELL_CLIP = 1,
-       SLOT_PROJ_CLIP = 2,
-       SLOT_TIME_MAJOR = 3,
-       SLOT_ASYMMETRIC_QUANTIZE_INPUTS = 4,
-       SLOT_DIAGONAL_RECURRENT_TENSORS = 5 };
+/* UnidirectionalSequenceLSTMOptions field slots */
+static const lstm_option_slots UNI_OPTION_SLOTS = {.activation = 0, .cell_clip = 1, .proj_clip = 2, .time_major = 3,
+                                                   .asymmetric = 4};
+enum { SLOT_DIAGONAL_RECURRENT_TENSORS = 5 };
 
 typedef struct {
   lstm_options opt;
@@ -36,27 +33,6 @@ typedef struct {
   lstm_integer integer;
   int32_t scratch_id;
 } lstm_data;
-
-static const lstm_slots UNI_SLOTS = {
-    .w_in = {1, 2, 3, 4},
-    .w_rec = {5, 6, 7, 8},
-    .w_peep = {9, 10, -1, 11},
-    .bias = {12, 13, 14, 15},
-    .w_proj = 16,
-    .b_proj = 17,
-    .state_h = 18,
-    .state_c = 19,
-    .ln = {20, 21, 22, 23},
-    .w_aux = {-1, -1, -1, -1},
-};
-
-static const lstm_option_slots UNI_OPTION_SLOTS = {
-    .activation = SLOT_ACTIVATION,
-    .cell_clip = SLOT_CELL_CLIP,
-    .proj_clip = SLOT_PROJ_CLIP,
-    .time_major = SLOT_TIME_MAJOR,
-    .asymmetric = SLOT_ASYMMETRIC_QUANTIZE_INPUTS,
-};
 
 static int lstm_parse(tflrt_ctx* ctx, tflrt_node* node) {
   lstm_data* d = node->data;
@@ -78,9 +54,8 @@ static int lstm_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* input = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
   if (input == NULL || out == NULL) return tflrt_op_error(ctx, "the input and the output are required");
-  lstm_slots sl = UNI_SLOTS;
-  if (node->n_inputs == 20)
-    for (int g = 0; g < 4; g++) sl.ln[g] = -1;
+  /* weights and biases 1-17, states 18-19, layer-norm coefficients 20-23 (absent with 20 inputs) */
+  lstm_slots sl = lstm_make_slots(1, 18, 19, node->n_inputs == 24 ? 20 : -1, -1);
   lstm_shape s;
   if ((rc = lstm_check(ctx, node, &sl, input, NULL, d->opt.time_major, 1, &s)) != TFLRT_OK) return rc;
   d->mode = s.mode;

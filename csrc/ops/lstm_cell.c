@@ -43,6 +43,26 @@ static int check_weight_quant(tflrt_ctx* ctx, const tflrt_tensor* t, const char*
   return TFLRT_OK;
 }
 
+lstm_slots lstm_make_slots(int first, int state_h, int state_c, int ln_first, int aux_first) {
+  lstm_slots sl;
+  for (int g = 0; g < 4; g++) {
+    sl.w_in[g] = (int8_t)(first + g);
+    sl.w_rec[g] = (int8_t)(first + 4 + g);
+    sl.bias[g] = (int8_t)(first + 11 + g);
+    sl.ln[g] = (int8_t)(ln_first < 0 ? -1 : ln_first + g);
+    sl.w_aux[g] = (int8_t)(aux_first < 0 ? -1 : aux_first + g);
+  }
+  sl.w_peep[LSTM_I] = (int8_t)(first + 8);
+  sl.w_peep[LSTM_F] = (int8_t)(first + 9);
+  sl.w_peep[LSTM_C] = -1;
+  sl.w_peep[LSTM_O] = (int8_t)(first + 10);
+  sl.w_proj = (int8_t)(first + 15);
+  sl.b_proj = (int8_t)(first + 16);
+  sl.state_h = (int8_t)state_h;
+  sl.state_c = (int8_t)state_c;
+  return sl;
+}
+
 int lstm_parse_options(tflrt_ctx* ctx, const tflrt_node* node, uint8_t options_type, const char* table,
                        const lstm_option_slots* slots, int time_major_default, lstm_options* o) {
   int8_t act = 0;

@@ -32,6 +32,12 @@ typedef struct lstm_slots {
   int8_t w_aux[4];  /* auxiliary-input-to-gate weights [n_cell, n_aux] (bidirectional) */
 } lstm_slots;
 
+/* The slots of one direction whose 17 weight and bias inputs start at input `first`, in TFLite's
+ * order (input-to-gate 4, recurrent-to-gate 4, peepholes 3, gate biases 4, projection weights
+ * and bias); ln_first / aux_first: the first of its 4 layer-norm coefficients / auxiliary
+ * weights, or -1 when the op has none. */
+lstm_slots lstm_make_slots(int first, int state_h, int state_c, int ln_first, int aux_first);
+
 /* What lstm_check found. */
 typedef struct lstm_shape {
   int32_t mode; /* LSTM_FLOAT, LSTM_HYBRID or LSTM_INTEGER */

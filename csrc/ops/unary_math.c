@@ -100,11 +100,7 @@ static int unary_math_prepare(tflrt_ctx* ctx, tflrt_node* node, unary_math_kind 
   const tflrt_tensor* in = NULL;
   tflrt_tensor* out = NULL;
   int rc;
-  memset(d, 0, sizeof(*d));
-  if ((rc = tflrt_unary_io(ctx, node, &in, &out)) != TFLRT_OK) return rc;
-  if ((rc = tflrt_unary_same_type(ctx, in, out)) != TFLRT_OK) return rc;
-  d->p.input_zero_point = in->zero_point;
-  d->p.output_zero_point = out->zero_point;
+  if ((rc = tflrt_unary_start(ctx, node, d, &in, &out)) != TFLRT_OK) return rc;
   const int32_t t = in->type;
   const int f32 = t == TFLRT_FLOAT32;
   switch (kind) {

@@ -22,19 +22,32 @@ typedef struct {
   const char* check_what; /* the message for that */
 } tflrt_unary_data;
 
-/* Exactly one input and one output, both present; returns them through in and out. */
+static inline int tflrt_unary_same_type(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_tensor* out) {
+  if (in->type != out->type)
+    return tflrt_op_error(ctx, "input type %s and output type %s differ", tflrt_type_name(in->type),
+                          tflrt_type_name(out->type));
+  return TFLRT_OK;
+}
+
+/* Exactly one input and one output, both present and of the same type; returns them through in
+ * and out. */
 static inline int tflrt_unary_io(tflrt_ctx* ctx, tflrt_node* node, const tflrt_tensor** in, tflrt_tensor** out) {
   int rc = tflrt_check_io(ctx, node, 1, 1);
   if (rc) return rc;
   *in = tflrt_in(ctx, node, 0);
   *out = tflrt_out(ctx, node, 0);
-  return TFLRT_OK;
+  return tflrt_unary_same_type(ctx, *in, *out);
 }
 
-static inline int tflrt_unary_same_type(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_tensor* out) {
-  if (in->type != out->type)
-    return tflrt_op_error(ctx, "input type %s and output type %s differ", tflrt_type_name(in->type),
-                          tflrt_type_name(out->type));
+/* The start of an element-wise op's prepare: clears d, checks the node (tflrt_unary_io) and
+ * takes the zero points. */
+static inline int tflrt_unary_start(tflrt_ctx* ctx, tflrt_node* node, tflrt_unary_data* d, const tflrt_tensor** in,
+                                    tflrt_tensor** out) {
+  memset(d, 0, sizeof(*d));
+  int rc = tflrt_unary_io(ctx, node, in, out);
+  if (rc) return rc;
+  d->p.input_zero_point = (*in)->zero_point;
+  d->p.output_zero_point = (*out)->zero_point;
   return TFLRT_OK;
 }
 
