@@ -19,10 +19,12 @@
 
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 
 #define CONCAT_OPTIONS_TYPE 10 /* BuiltinOptions: ConcatenationOptions {axis, fused_activation} */
 #define PACK_OPTIONS_TYPE 59   /* PackOptions {values_count, axis} */
 #define UNPACK_OPTIONS_TYPE 64 /* UnpackOptions {num, axis} */
+#define PACK_CODE 83           /* BuiltinOperator PACK */
 #define SPLIT_OPTIONS_TYPE 35  /* SplitOptions {num_splits} */
 #define SPLITV_OPTIONS_TYPE 79 /* SplitVOptions {num_splits} */
 
@@ -45,17 +47,12 @@ typedef struct {
 
 /* ---- shared helpers ---- */
 
+/* tflrt_check_arity with every input required; n_out < 0: any number of outputs. */
 static int check_arity(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in, int32_t n_out) {
-  if (node->n_inputs < min_in || node->n_inputs > max_in)
-    return tflrt_op_error(ctx, "expected %d%s input(s), got %d", (int)min_in, max_in > min_in ? " or more" : "",
-                          (int)node->n_inputs);
-  if (n_out >= 0 && node->n_outputs != n_out)
-    return tflrt_op_error(ctx, "expected %d output(s), got %d", (int)n_out, (int)node->n_outputs);
-  for (int32_t i = 0; i < node->n_inputs; i++)
-    if (tflrt_in(ctx, node, i) == NULL) return tflrt_op_error(ctx, "input %d is missing", (int)i);
-  for (int32_t i = 0; i < node->n_outputs; i++)
-    if (tflrt_out(ctx, node, i) == NULL) return tflrt_op_error(ctx, "output %d is missing", (int)i);
-  return TFLRT_OK;
+  int rc = tflrt_check_arity(ctx, node, min_in, max_in, n_out >= 0 ? n_out : node->n_outputs, NULL);
+  for (int32_t i = min_in; rc == TFLRT_OK && i < node->n_inputs; i++)
+    if (tflrt_in(ctx, node, i) == NULL) rc = tflrt_op_error(ctx, "input %d is missing", (int)i);
+  return rc;
 }
 
 /* Types whose values these ops move as raw bytes. */
@@ -313,11 +310,13 @@ static int concat_eval(tflrt_ctx* ctx, tflrt_node* node) { return join_eval(ctx,
 
 /* ---- PACK ---- */
 
+/* PACK and UNPACK: PackOptions {values_count, axis} / UnpackOptions {num, axis}. */
 static int pack_parse(tflrt_ctx* ctx, tflrt_node* node) {
   axis_data* d = node->data;
   d->count = 0;
   d->axis = 0;
-  return read_options(ctx, node, PACK_OPTIONS_TYPE, 0, &d->count, 1, &d->axis);
+  return read_options(ctx, node, node->builtin_code == PACK_CODE ? PACK_OPTIONS_TYPE : UNPACK_OPTIONS_TYPE, 0, &d->count,
+                      1, &d->axis);
 }
 
 static int pack_prepare(tflrt_ctx* ctx, tflrt_node* node) {
@@ -393,13 +392,6 @@ static int split_check_types(tflrt_ctx* ctx, const tflrt_node* node, const tflrt
                             (double)t->scale, (int)t->zero_point, (double)in->scale, (int)in->zero_point);
   }
   return TFLRT_OK;
-}
-
-static int unpack_parse(tflrt_ctx* ctx, tflrt_node* node) {
-  axis_data* d = node->data;
-  d->count = 0;
-  d->axis = 0;
-  return read_options(ctx, node, UNPACK_OPTIONS_TYPE, 0, &d->count, 1, &d->axis);
 }
 
 static int unpack_prepare(tflrt_ctx* ctx, tflrt_node* node) {
@@ -557,7 +549,7 @@ const tflrt_op tflrt_op_pack = {
 };
 const tflrt_op tflrt_op_unpack = {
     .name = "UNPACK", .builtin_code = 88, .min_version = 1, .max_version = 6,
-    .data_size = sizeof(axis_data), .parse = unpack_parse, .prepare = unpack_prepare, .eval = unpack_eval,
+    .data_size = sizeof(axis_data), .parse = pack_parse, .prepare = unpack_prepare, .eval = unpack_eval,
 };
 const tflrt_op tflrt_op_split = {
     .name = "SPLIT", .builtin_code = 49, .min_version = 1, .max_version = 5,

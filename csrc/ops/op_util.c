@@ -29,6 +29,9 @@ int tflrt_check_arity(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, in
     if (min_in == max_in)
       return tflrt_op_error(ctx, "expected %d input(s)%s%s%s and %d output(s), got %d and %d", (int)min_in, r0,
                             roles ? roles : "", r1, (int)n_out, (int)node->n_inputs, (int)node->n_outputs);
+    if (max_in == INT32_MAX)
+      return tflrt_op_error(ctx, "expected at least %d input(s)%s%s%s and %d output(s), got %d and %d", (int)min_in,
+                            r0, roles ? roles : "", r1, (int)n_out, (int)node->n_inputs, (int)node->n_outputs);
     return tflrt_op_error(ctx, "expected %d to %d inputs%s%s%s and %d output(s), got %d and %d", (int)min_in,
                           (int)max_in, r0, roles ? roles : "", r1, (int)n_out, (int)node->n_inputs,
                           (int)node->n_outputs);

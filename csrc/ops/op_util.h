@@ -17,7 +17,8 @@
 
 #include "op.h"
 
-/* Between min_in and max_in inputs, the first min_in present, and n_out outputs, all present.
+/* Between min_in and max_in (INT32_MAX: no limit) inputs, the first min_in present, and n_out
+ * outputs, all present.
  * roles (may be NULL) names the inputs in the messages: "lhs, rhs" gives "expected 2 input(s)
  * (lhs, rhs) and ..." and "input 1 (rhs) is missing". */
 int tflrt_check_arity(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in, int32_t n_out,
