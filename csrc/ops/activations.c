@@ -148,7 +148,8 @@ static int prepare_sigmoid16(tflrt_ctx* ctx, act_kind kind, tflrt_unary_data* d,
   int rc;
   if ((rc = tflrt_unary_check_quant_pair(ctx, in, out, 1)) != TFLRT_OK) return rc;
   int out_log2 = 0;
-  if (kind == A_LOGISTIC ? (double)out->scale != 1.0 / 32768 : (!tflrt_checked_log2(out->scale, &out_log2) || out_log2 != -15))
+  if (kind == A_LOGISTIC ? (double)out->scale != 1.0 / 32768
+                         : (!tflrt_checked_log2(out->scale, &out_log2) || out_log2 != -15))
     return tflrt_op_error(ctx, "int16 output must have scale 1/32768, got %g", (double)out->scale);
   int in_log2 = 0;
   const int pot = tflrt_checked_log2(in->scale, &in_log2);

@@ -115,8 +115,8 @@ static int64_t arg_row_f32(const float* x, int64_t n, int want_max) {
 
 static int arg_parse(tflrt_ctx* ctx, tflrt_node* node) {
   ext_data* d = node->data;
-  return node->builtin_code == 56 ? tflrt_parse_type_option(ctx, node, ARGMAX_OPTIONS_TYPE, "ArgMaxOptions", &d->out_type)
-                                  : tflrt_parse_type_option(ctx, node, ARGMIN_OPTIONS_TYPE, "ArgMinOptions", &d->out_type);
+  if (node->builtin_code == 56) return tflrt_parse_type_option(ctx, node, ARGMAX_OPTIONS_TYPE, "ArgMaxOptions", &d->out_type);
+  return tflrt_parse_type_option(ctx, node, ARGMIN_OPTIONS_TYPE, "ArgMinOptions", &d->out_type);
 }
 
 /* Reads the axis and computes the output shape. */
@@ -273,7 +273,9 @@ static int topk_eval(tflrt_ctx* ctx, tflrt_node* node) {
   tflrt_tensor* indices = tflrt_out(ctx, node, 1);
   int32_t dims[TFLRT_MAX_DIMS], k;
   int rc = topk_shape(ctx, node, dims, &k);
-  if (rc || (rc = tflrt_fit_output_shape(ctx, values, in->ndims, dims)) || (rc = tflrt_fit_output_shape(ctx, indices, in->ndims, dims))) return rc;
+  if (rc || (rc = tflrt_fit_output_shape(ctx, values, in->ndims, dims)) ||
+      (rc = tflrt_fit_output_shape(ctx, indices, in->ndims, dims)))
+    return rc;
   if (values->bytes == 0) return TFLRT_OK;
   int32_t* heap = node->scratch[d->scratch];
   if (in->data == NULL || values->data == NULL || indices->data == NULL || heap == NULL)

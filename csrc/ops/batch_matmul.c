@@ -270,15 +270,7 @@ typedef struct {
 
 static void bmm_quantize_rows(void* arg, int32_t begin, int32_t end) {
   const bmm_quantize_job* j = arg;
-  for (int32_t r = begin; r < end; r++) {
-    const size_t off = (size_t)r * j->k_depth;
-    if (j->asymmetric) {
-      j->k->f32_to_qd8_asym(j->x + off, j->k_depth, j->q + off, &j->scale[r], &j->zp[r]);
-    } else {
-      j->k->f32_to_qd8_sym(j->x + off, j->k_depth, j->q + off, &j->scale[r]);
-      j->zp[r] = 0;
-    }
-  }
+  tflrt_quantize_rows(j->k, j->asymmetric, j->x, j->k_depth, begin, end, j->q, j->scale, j->zp);
 }
 
 static int bmm_eval(tflrt_ctx* ctx, tflrt_node* node) {

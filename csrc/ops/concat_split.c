@@ -315,8 +315,8 @@ static int pack_parse(tflrt_ctx* ctx, tflrt_node* node) {
   axis_data* d = node->data;
   d->count = 0;
   d->axis = 0;
-  return read_options(ctx, node, node->builtin_code == PACK_CODE ? PACK_OPTIONS_TYPE : UNPACK_OPTIONS_TYPE, 0, &d->count,
-                      1, &d->axis);
+  const int32_t type = node->builtin_code == PACK_CODE ? PACK_OPTIONS_TYPE : UNPACK_OPTIONS_TYPE;
+  return read_options(ctx, node, type, 0, &d->count, 1, &d->axis);
 }
 
 static int pack_prepare(tflrt_ctx* ctx, tflrt_node* node) {

@@ -358,17 +358,8 @@ static void fc_tile(void* arg, int32_t begin, int32_t end) {
 /* Hybrid: quantizes the float input rows [begin, end) to int8. */
 static void fc_quantize_rows(void* arg, int32_t begin, int32_t end) {
   const fc_work* wk = arg;
-  const size_t k = (size_t)wk->d->p.in_features;
-  const float* in = wk->in;
-  for (int32_t b = begin; b < end; b++) {
-    if (wk->d->asymmetric) {
-      wk->ck->f32_to_qd8_asym(in + (size_t)b * k, k, wk->qinput + (size_t)b * k, &wk->batch_scale[b],
-                              &wk->batch_zp[b]);
-    } else {
-      wk->ck->f32_to_qd8_sym(in + (size_t)b * k, k, wk->qinput + (size_t)b * k, &wk->batch_scale[b]);
-      wk->batch_zp[b] = 0;
-    }
-  }
+  tflrt_quantize_rows(wk->ck, wk->d->asymmetric, wk->in, (size_t)wk->d->p.in_features, begin, end, wk->qinput,
+                      wk->batch_scale, wk->batch_zp);
 }
 
 static int fc_eval(tflrt_ctx* ctx, tflrt_node* node) {

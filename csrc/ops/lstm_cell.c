@@ -1,6 +1,7 @@
 /* The LSTM cell shared by the sequence LSTM ops: validation and the float / hybrid sequence loop
  * (see lstm_cell.h). */
 #include "lstm_cell.h"
+#include "op_util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -71,8 +72,8 @@ int lstm_parse_options(tflrt_ctx* ctx, const tflrt_node* node, uint8_t options_t
   const fb_table* t = node->options;
   if (t != NULL && node->options_type == options_type &&
       (fb_i8(t, slots->activation, 0, &act) || fb_f32(t, slots->cell_clip, 0.0f, &cell_clip) ||
-       fb_f32(t, slots->proj_clip, 0.0f, &proj_clip) || fb_bool(t, slots->time_major, time_major_default, &time_major) ||
-       fb_bool(t, slots->asymmetric, 0, &asym)))
+       fb_f32(t, slots->proj_clip, 0.0f, &proj_clip) ||
+       fb_bool(t, slots->time_major, time_major_default, &time_major) || fb_bool(t, slots->asymmetric, 0, &asym)))
     return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed %s", table);
   if (act < TFLRT_ACT_NONE || act > TFLRT_ACT_SIGN_BIT)
     return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "unknown fused activation function %d", (int)act);
@@ -592,9 +593,10 @@ static void lstm_step(step_work* wk, float* h, float* cell, const void* const* p
   wk->h_nz = !lstm_all_zero(h, (size_t)nb * (size_t)s->n_output);
   if (hybrid) {
     const tflrt_conv_kernels* ck = &ctx->k->conv;
-    if (wk->in_nz) lstm_quantize_rows(ck, c->asymmetric, wk->x, nb, s->n_input, b->q_in, b->sf_in, b->zp_in);
-    if (wk->aux_nz) lstm_quantize_rows(ck, c->asymmetric, wk->aux, nb, s->n_aux, b->q_aux, b->sf_aux, b->zp_aux);
-    if (wk->h_nz) lstm_quantize_rows(ck, c->asymmetric, h, nb, s->n_output, b->q_h, b->sf_h, b->zp_h);
+    const int asym = c->asymmetric;
+    if (wk->in_nz) tflrt_quantize_rows(ck, asym, wk->x, (size_t)s->n_input, 0, nb, b->q_in, b->sf_in, b->zp_in);
+    if (wk->aux_nz) tflrt_quantize_rows(ck, asym, wk->aux, (size_t)s->n_aux, 0, nb, b->q_aux, b->sf_aux, b->zp_aux);
+    if (wk->h_nz) tflrt_quantize_rows(ck, asym, h, (size_t)s->n_output, 0, nb, b->q_h, b->sf_h, b->zp_h);
   }
   /* TFLite float: with activation NONE the cell gate's result stays in the accumulation buffer
    * unless the number of buffer swaps (one per non-zero input, one for a diagonal recurrence)
@@ -652,7 +654,8 @@ static void lstm_step(step_work* wk, float* h, float* cell, const void* const* p
       for (int32_t j = 0; j < s->n_output; j++)
         h[(size_t)r * s->n_output + j] = wk->proj_bias ? wk->proj_bias[j] : 0.0f;
   } else {
-    if (hybrid) lstm_quantize_rows(&ctx->k->conv, c->asymmetric, hid, nb, n, b->q_hid, b->sf_hid, b->zp_hid);
+    if (hybrid)
+      tflrt_quantize_rows(&ctx->k->conv, c->asymmetric, hid, (size_t)n, 0, nb, b->q_hid, b->sf_hid, b->zp_hid);
     if (ctx->num_threads > 1 && (int64_t)nb * n * s->n_output >= 32768)
       tflrt_parallel_for(ctx, blocks, proj_range, &pw);
     else

@@ -114,21 +114,6 @@ static inline int lstm_all_zero(const float* v, size_t n) {
   return 1;
 }
 
-/* Hybrid: quantizes nb rows of n floats to int8, one scale (and, asymmetric, zero point; else 0)
- * per row, as TFLite's dynamic-range kernels do. */
-static inline void lstm_quantize_rows(const tflrt_conv_kernels* ck, int asym, const float* x, int32_t nb, int32_t n,
-                                      int8_t* q, float* sf, int32_t* zp) {
-  for (int32_t b = 0; b < nb; b++) {
-    const float* row = x + (size_t)b * (size_t)n;
-    if (asym) {
-      ck->f32_to_qd8_asym(row, (size_t)n, q + (size_t)b * n, &sf[b], &zp[b]);
-    } else {
-      ck->f32_to_qd8_sym(row, (size_t)n, q + (size_t)b * n, &sf[b]);
-      zp[b] = 0;
-    }
-  }
-}
-
 /* Bytes of a 64-byte aligned block of n elements of `size` bytes appended to *total; returns its
  * offset, or SIZE_MAX on overflow. */
 size_t lstm_scratch_block(size_t* total, size_t n, size_t size);

@@ -163,7 +163,8 @@ int lstm_integer_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_integer* q, floa
   }
   q->proj_bias = NULL;
   if (s->projection) {
-    q->proj_bias = effective_bias(ctx, node, lstm_slot_tensor(ctx, node, sl->w_proj), lstm_slot_tensor(ctx, node, sl->b_proj),
+    q->proj_bias = effective_bias(ctx, node, lstm_slot_tensor(ctx, node, sl->w_proj),
+                                  lstm_slot_tensor(ctx, node, sl->b_proj),
                                   q->hidden_zp, s->n_output, s->n_cell);
     if (q->proj_bias == NULL) return TFLRT_ERR_NOMEM;
   }

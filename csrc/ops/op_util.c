@@ -83,7 +83,8 @@ int tflrt_read_ints(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int
                     int64_t* vals) {
   int rc = tflrt_check_int_type(ctx, t, what);
   if (rc) return rc;
-  if (t->ndims > 1 || (t->ndims == 0 && !allow_scalar)) return tflrt_op_error(ctx, "%s must be a vector, got rank %d", what, (int)t->ndims);
+  if (t->ndims > 1 || (t->ndims == 0 && !allow_scalar))
+    return tflrt_op_error(ctx, "%s must be a vector, got rank %d", what, (int)t->ndims);
   const int32_t len = t->ndims == 0 ? 1 : t->dims[0];
   if (len > max) return tflrt_op_error(ctx, "%s has %d entries; at most %d are supported", what, (int)len, (int)max);
   *n = len;

@@ -150,6 +150,22 @@ static inline void tflrt_copy_run(uint8_t* dst, const uint8_t* src, int64_t n, i
  * power of two within 1e-3 in the exponent. */
 int tflrt_checked_log2(float x, int* log2_rounded);
 
+/* Hybrid (dynamic-range) ops: quantizes rows [begin, end) of n floats (row r at x + r * n) to
+ * int8 at q + r * n, with one scale sf[r] and, asymmetric, zero point zp[r] (else 0) per row, as
+ * TFLite's hybrid kernels do. */
+static inline void tflrt_quantize_rows(const tflrt_conv_kernels* ck, int asymmetric, const float* x, size_t n,
+                                       int32_t begin, int32_t end, int8_t* q, float* sf, int32_t* zp) {
+  for (int32_t r = begin; r < end; r++) {
+    const size_t off = (size_t)r * n;
+    if (asymmetric) {
+      ck->f32_to_qd8_asym(x + off, n, q + off, &sf[r], &zp[r]);
+    } else {
+      ck->f32_to_qd8_sym(x + off, n, q + off, &sf[r]);
+      zp[r] = 0;
+    }
+  }
+}
+
 /* Row-major strides of dims in units of `unit` (bytes: the element size; elements: 1). */
 static inline void tflrt_strides(int32_t rank, const int32_t* dims, int64_t unit, int64_t* strides) {
   for (int32_t i = rank - 1; i >= 0; i--) {

@@ -272,8 +272,9 @@ static int rnn_eval(tflrt_ctx* ctx, tflrt_node* node) {
       if (d->hybrid) {
         wk.x_nz = !lstm_all_zero(wk.x, (size_t)nb * (size_t)d->n_input);
         wk.h_nz = !lstm_all_zero(h, n);
-        if (wk.x_nz) lstm_quantize_rows(&ctx->k->conv, d->asymmetric, wk.x, nb, d->n_input, wk.qx, wk.sf_x, wk.zp_x);
-        if (wk.h_nz) lstm_quantize_rows(&ctx->k->conv, d->asymmetric, h, nb, u, wk.qh, wk.sf_h, wk.zp_h);
+        const tflrt_conv_kernels* ck = &ctx->k->conv;
+        if (wk.x_nz) tflrt_quantize_rows(ck, d->asymmetric, wk.x, (size_t)d->n_input, 0, nb, wk.qx, wk.sf_x, wk.zp_x);
+        if (wk.h_nz) tflrt_quantize_rows(ck, d->asymmetric, h, (size_t)u, 0, nb, wk.qh, wk.sf_h, wk.zp_h);
       }
       if (parallel)
         tflrt_parallel_for(ctx, blocks, rnn_cols, &wk);

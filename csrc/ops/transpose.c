@@ -143,7 +143,9 @@ static int transpose_plan(tflrt_ctx* ctx, tflrt_node* node, int32_t* ndims, cons
   return plan_done(p, n, ndims, dims);
 }
 
-static int transpose_prepare(tflrt_ctx* ctx, tflrt_node* node) { return shaped_prepare(ctx, node, "perm", 1, transpose_plan); }
+static int transpose_prepare(tflrt_ctx* ctx, tflrt_node* node) {
+  return shaped_prepare(ctx, node, "perm", 1, transpose_plan);
+}
 
 static int transpose_eval(tflrt_ctx* ctx, tflrt_node* node) { return shaped_eval(ctx, node, transpose_plan); }
 
@@ -171,7 +173,9 @@ static int tile_plan(tflrt_ctx* ctx, tflrt_node* node, int32_t* ndims, const int
   return plan_done(p, n, ndims, dims);
 }
 
-static int tile_prepare(tflrt_ctx* ctx, tflrt_node* node) { return shaped_prepare(ctx, node, "multiples", 1, tile_plan); }
+static int tile_prepare(tflrt_ctx* ctx, tflrt_node* node) {
+  return shaped_prepare(ctx, node, "multiples", 1, tile_plan);
+}
 
 static int tile_eval(tflrt_ctx* ctx, tflrt_node* node) { return shaped_eval(ctx, node, tile_plan); }
 
@@ -204,7 +208,9 @@ static int broadcast_plan(tflrt_ctx* ctx, tflrt_node* node, int32_t* ndims, cons
   return plan_done(p, n, ndims, dims);
 }
 
-static int broadcast_prepare(tflrt_ctx* ctx, tflrt_node* node) { return shaped_prepare(ctx, node, "shape", 0, broadcast_plan); }
+static int broadcast_prepare(tflrt_ctx* ctx, tflrt_node* node) {
+  return shaped_prepare(ctx, node, "shape", 0, broadcast_plan);
+}
 
 static int broadcast_eval(tflrt_ctx* ctx, tflrt_node* node) { return shaped_eval(ctx, node, broadcast_plan); }
 
