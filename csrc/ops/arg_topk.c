@@ -67,10 +67,11 @@ static int compare(int32_t type, const void* row, int64_t a, int64_t b) {
   }
 }
 
-static int value_type_ok(int32_t t) {
-  return t == TFLRT_FLOAT32 || t == TFLRT_INT8 || t == TFLRT_UINT8 || t == TFLRT_INT16 || t == TFLRT_INT32 ||
-         t == TFLRT_INT64 || t == TFLRT_BOOL;
-}
+/* Types ARG_MAX/ARG_MIN compare (TOPK_V2: all but BOOL). */
+#define VALUE_TYPES                                                                                              \
+  (TFLRT_TYPE_BIT(TFLRT_FLOAT32) | TFLRT_TYPE_BIT(TFLRT_INT8) | TFLRT_TYPE_BIT(TFLRT_UINT8) |                     \
+   TFLRT_TYPE_BIT(TFLRT_INT16) | TFLRT_TYPE_BIT(TFLRT_INT32) | TFLRT_TYPE_BIT(TFLRT_INT64) |                      \
+   TFLRT_TYPE_BIT(TFLRT_BOOL))
 
 /* ---- ARG_MAX / ARG_MIN ---- */
 
@@ -124,14 +125,12 @@ static int arg_shape(tflrt_ctx* ctx, tflrt_node* node, int32_t* dims) {
   ext_data* d = node->data;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* at = tflrt_in(ctx, node, 1);
-  int rc = tflrt_check_data(ctx, at, 1, "axis");
-  if (rc) return rc;
-  const int64_t a = tflrt_int_at(at, 0);
-  const int64_t axis = a < 0 ? a + in->ndims : a;
-  if (axis < 0 || axis >= in->ndims)
-    return tflrt_op_error(ctx, "axis %lld is out of range for rank %d", (long long)a, (int)in->ndims);
+  int64_t a;
+  int32_t axis;
+  int rc = tflrt_read_scalar_int(ctx, at, "axis", &a);
+  if (rc || (rc = tflrt_normalize_axis(ctx, a, in->ndims, &axis))) return rc;
   if (in->dims[axis] == 0) return tflrt_op_error(ctx, "cannot take the arg max/min over an empty axis");
-  d->axis = (int32_t)axis;
+  d->axis = axis;
   for (int32_t i = 0, j = 0; i < in->ndims; i++)
     if (i != axis) dims[j++] = in->dims[i];
   return TFLRT_OK;
@@ -144,8 +143,7 @@ static int arg_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* at = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!value_type_ok(in->type))
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "input type %s is not supported", tflrt_type_name(in->type));
+  if ((rc = tflrt_check_type_in(ctx, in->type, VALUE_TYPES, "input"))) return rc;
   if (in->ndims < 1) return tflrt_op_error(ctx, "input must have rank >= 1");
   if ((at->type != TFLRT_INT32 && at->type != TFLRT_INT64) || tflrt_num_elements(at) != 1)
     return tflrt_op_error(ctx, "axis must be one INT32 or INT64 value");
@@ -224,8 +222,7 @@ static int topk_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* kt = tflrt_in(ctx, node, 1);
   tflrt_tensor* values = tflrt_out(ctx, node, 0);
   tflrt_tensor* indices = tflrt_out(ctx, node, 1);
-  if (!value_type_ok(in->type) || in->type == TFLRT_BOOL)
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "input type %s is not supported", tflrt_type_name(in->type));
+  if ((rc = tflrt_check_type_in(ctx, in->type, VALUE_TYPES & ~TFLRT_TYPE_BIT(TFLRT_BOOL), "input"))) return rc;
   if (values->type != in->type) return tflrt_op_error(ctx, "values output type differs from the input type");
   if (indices->type != TFLRT_INT32 && indices->type != TFLRT_INT16)
     return tflrt_op_error(ctx, "indices output must be INT32 or INT16, got %s", tflrt_type_name(indices->type));

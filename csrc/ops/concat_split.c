@@ -56,19 +56,20 @@ static int check_arity(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, i
 }
 
 /* Types whose values these ops move as raw bytes. */
-static int movable_type(int32_t type) {
-  switch (type) {
-    case TFLRT_FLOAT32: case TFLRT_FLOAT16: case TFLRT_BFLOAT16: case TFLRT_INT32: case TFLRT_UINT8:
-    case TFLRT_INT64: case TFLRT_BOOL: case TFLRT_INT16: case TFLRT_INT8: case TFLRT_UINT32:
-    case TFLRT_UINT16: case TFLRT_UINT64: case TFLRT_FLOAT64:
-      return 1;
-    default:
-      return 0;
-  }
-}
+#define MOVABLE_TYPES                                                                                            \
+  (TFLRT_TYPE_BIT(TFLRT_FLOAT32) | TFLRT_TYPE_BIT(TFLRT_FLOAT16) | TFLRT_TYPE_BIT(TFLRT_BFLOAT16) |              \
+   TFLRT_TYPE_BIT(TFLRT_FLOAT64) | TFLRT_TYPE_BIT(TFLRT_BOOL) | TFLRT_TYPE_BIT(TFLRT_INT8) |                     \
+   TFLRT_TYPE_BIT(TFLRT_UINT8) | TFLRT_TYPE_BIT(TFLRT_INT16) | TFLRT_TYPE_BIT(TFLRT_UINT16) |                    \
+   TFLRT_TYPE_BIT(TFLRT_INT32) | TFLRT_TYPE_BIT(TFLRT_UINT32) | TFLRT_TYPE_BIT(TFLRT_INT64) |                    \
+   TFLRT_TYPE_BIT(TFLRT_UINT64))
 
-static int unsupported_type(tflrt_ctx* ctx, int32_t type) {
-  return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(type));
+/* CONCATENATION and PACK: input 0 of a movable type, the output of the same type. */
+static int check_join_types(tflrt_ctx* ctx, const tflrt_tensor* t0, const tflrt_tensor* out) {
+  int rc = tflrt_check_type_in(ctx, t0->type, MOVABLE_TYPES, NULL);
+  if (rc == TFLRT_OK && out->type != t0->type)
+    rc = tflrt_op_error(ctx, "output type %s differs from input type %s", tflrt_type_name(out->type),
+                        tflrt_type_name(t0->type));
+  return rc;
 }
 
 static int same_quant(const tflrt_tensor* a, const tflrt_tensor* b) {
@@ -82,32 +83,6 @@ static void axis_sizes(const tflrt_tensor* t, int32_t axis, int64_t* outer, int6
   for (int32_t i = axis + 1; i < t->ndims; i++) in *= t->dims[i];
   *outer = o;
   *inner_bytes = in;
-}
-
-/* One scalar integer from an int32/int64 tensor (axis tensors). */
-static int read_scalar_int(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int64_t* v) {
-  if (t->type != TFLRT_INT32 && t->type != TFLRT_INT64)
-    return tflrt_op_error(ctx, "%s must be INT32 or INT64, got %s", what, tflrt_type_name(t->type));
-  if (tflrt_num_elements(t) != 1) return tflrt_op_error(ctx, "%s must hold exactly one value", what);
-  const size_t es = tflrt_type_size(t->type);
-  if (t->data == NULL || t->bytes < es) return tflrt_op_error(ctx, "%s has no data", what);
-  if (t->type == TFLRT_INT32) {
-    int32_t x;
-    memcpy(&x, t->data, 4);
-    *v = x;
-  } else {
-    memcpy(v, t->data, 8);
-  }
-  return TFLRT_OK;
-}
-
-static int normalize_axis(tflrt_ctx* ctx, int64_t axis, int32_t rank, int32_t* out) {
-  const int64_t a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank)
-    return tflrt_op_error(ctx, "axis %lld is out of range for rank %d (valid: [%d, %d])", (long long)axis, (int)rank,
-                          (int)-rank, (int)rank - 1);
-  *out = (int32_t)a;
-  return TFLRT_OK;
 }
 
 /* In eval: set a dynamic output's shape, or check that a planned one matches. */
@@ -181,10 +156,7 @@ static int concat_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if (rc) return rc;
   const tflrt_tensor* t0 = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!movable_type(t0->type)) return unsupported_type(ctx, t0->type);
-  if (out->type != t0->type)
-    return tflrt_op_error(ctx, "output type %s differs from input type %s", tflrt_type_name(out->type),
-                          tflrt_type_name(t0->type));
+  if ((rc = check_join_types(ctx, t0, out))) return rc;
   const int32_t rank = t0->ndims;
   int32_t dims[TFLRT_MAX_DIMS];
   int32_t out_rank = rank;
@@ -195,7 +167,7 @@ static int concat_prepare(tflrt_ctx* ctx, tflrt_node* node) {
     out_rank = 1;
     dims[0] = 0;
   } else {
-    if ((rc = normalize_axis(ctx, d->axis, rank, &d->norm_axis))) return rc;
+    if ((rc = tflrt_normalize_axis(ctx, d->axis, rank, &d->norm_axis))) return rc;
     memcpy(dims, t0->dims, sizeof(int32_t) * (size_t)rank);
     dims[d->norm_axis] = 0;
   }
@@ -327,13 +299,10 @@ static int pack_prepare(tflrt_ctx* ctx, tflrt_node* node) {
     return tflrt_op_error(ctx, "values_count is %d but the node has %d inputs", (int)d->count, (int)node->n_inputs);
   const tflrt_tensor* t0 = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!movable_type(t0->type)) return unsupported_type(ctx, t0->type);
-  if (out->type != t0->type)
-    return tflrt_op_error(ctx, "output type %s differs from input type %s", tflrt_type_name(out->type),
-                          tflrt_type_name(t0->type));
+  if ((rc = check_join_types(ctx, t0, out))) return rc;
   const int32_t out_rank = t0->ndims + 1;
   if (out_rank > TFLRT_MAX_DIMS) return tflrt_op_error(ctx, "output rank %d exceeds %d", (int)out_rank, TFLRT_MAX_DIMS);
-  if ((rc = normalize_axis(ctx, d->axis, out_rank, &d->norm_axis))) return rc;
+  if ((rc = tflrt_normalize_axis(ctx, d->axis, out_rank, &d->norm_axis))) return rc;
   for (int32_t i = 0; i < node->n_inputs; i++) {
     const tflrt_tensor* t = tflrt_in(ctx, node, i);
     if (t->type != t0->type || !tflrt_same_shape(t, t0))
@@ -381,7 +350,8 @@ static int split_copy(tflrt_ctx* ctx, tflrt_node* node, const tflrt_tensor* in, 
 }
 
 static int split_check_types(tflrt_ctx* ctx, const tflrt_node* node, const tflrt_tensor* in, int check_quant) {
-  if (!movable_type(in->type)) return unsupported_type(ctx, in->type);
+  int rc = tflrt_check_type_in(ctx, in->type, MOVABLE_TYPES, NULL);
+  if (rc) return rc;
   for (int32_t i = 0; i < node->n_outputs; i++) {
     const tflrt_tensor* t = tflrt_out(ctx, node, i);
     if (t->type != in->type)
@@ -400,7 +370,7 @@ static int unpack_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   if (in->ndims < 1) return tflrt_op_error(ctx, "input must have rank >= 1");
-  if ((rc = normalize_axis(ctx, d->axis, in->ndims, &d->norm_axis))) return rc;
+  if ((rc = tflrt_normalize_axis(ctx, d->axis, in->ndims, &d->norm_axis))) return rc;
   if (d->count != node->n_outputs)
     return tflrt_op_error(ctx, "num is %d but the node has %d outputs", (int)d->count, (int)node->n_outputs);
   if (in->dims[d->norm_axis] != d->count)
@@ -485,8 +455,8 @@ static int split_shape(tflrt_ctx* ctx, tflrt_node* node, int in_eval) {
   const tflrt_tensor* in = tflrt_in(ctx, node, is_v ? 0 : 1);
   const tflrt_tensor* sizes = is_v ? tflrt_in(ctx, node, 1) : NULL;
   int64_t axis = 0;
-  int rc = read_scalar_int(ctx, tflrt_in(ctx, node, is_v ? 2 : 0), "axis", &axis);
-  if (rc || (rc = normalize_axis(ctx, axis, in->ndims, &d->norm_axis))) return rc;
+  int rc = tflrt_read_scalar_int(ctx, tflrt_in(ctx, node, is_v ? 2 : 0), "axis", &axis);
+  if (rc || (rc = tflrt_normalize_axis(ctx, axis, in->ndims, &d->norm_axis))) return rc;
   const int32_t ax = d->norm_axis, dim = in->dims[ax];
   int32_t minus_one, fill;
   if ((rc = split_check_sizes(ctx, node, dim, ax, sizes, &minus_one, &fill))) return rc;

@@ -28,6 +28,13 @@
 
 #define GATHER_OPTIONS_TYPE 23 /* BuiltinOptions: GatherOptions {axis, batch_dims} */
 #define ONEHOT_OPTIONS_TYPE 61 /* OneHotOptions {axis} */
+/* Element types: GATHER and GATHER_ND move any of GATHER_TYPES; SCATTER_ND adds and ONE_HOT
+ * writes SCATTER_TYPES. */
+#define SCATTER_TYPES                                                                                            \
+  (TFLRT_TYPE_BIT(TFLRT_FLOAT32) | TFLRT_TYPE_BIT(TFLRT_UINT8) | TFLRT_TYPE_BIT(TFLRT_BOOL) |                    \
+   TFLRT_TYPE_BIT(TFLRT_INT8) | TFLRT_TYPE_BIT(TFLRT_INT16) | TFLRT_TYPE_BIT(TFLRT_INT32) |                      \
+   TFLRT_TYPE_BIT(TFLRT_INT64))
+#define GATHER_TYPES (SCATTER_TYPES | TFLRT_TYPE_BIT(TFLRT_FLOAT16) | TFLRT_TYPE_BIT(TFLRT_BFLOAT16))
 
 typedef struct {
   int32_t axis, batch_dims; /* options */
@@ -53,13 +60,7 @@ static int gather_io(tflrt_ctx* ctx, const tflrt_node* node, const char* what) {
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* idx = tflrt_in(ctx, node, 1);
   const tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  switch (in->type) {
-    case TFLRT_FLOAT32: case TFLRT_FLOAT16: case TFLRT_BFLOAT16: case TFLRT_UINT8: case TFLRT_INT8:
-    case TFLRT_INT16: case TFLRT_INT32: case TFLRT_INT64: case TFLRT_BOOL:
-      break;
-    default:
-      return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(in->type));
-  }
+  if ((rc = tflrt_check_type_in(ctx, in->type, GATHER_TYPES, NULL))) return rc;
   if (out->type != in->type)
     return tflrt_op_error(ctx, "output type %s differs from %s type %s", tflrt_type_name(out->type), what,
                           tflrt_type_name(in->type));
@@ -245,12 +246,7 @@ static int scatter_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* upd = tflrt_in(ctx, node, 1);
   const tflrt_tensor* shp = tflrt_in(ctx, node, 2);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  switch (upd->type) {
-    case TFLRT_FLOAT32: case TFLRT_UINT8: case TFLRT_BOOL: case TFLRT_INT8: case TFLRT_INT16: case TFLRT_INT32: case TFLRT_INT64:
-      break;
-    default:
-      return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "updates of type %s are not supported", tflrt_type_name(upd->type));
-  }
+  if ((rc = tflrt_check_type_in(ctx, upd->type, SCATTER_TYPES, "updates"))) return rc;
   if (out->type != upd->type) return tflrt_op_error(ctx, "output type %s differs from updates type %s", tflrt_type_name(out->type), tflrt_type_name(upd->type));
   if ((rc = tflrt_check_int_type(ctx, idx, "indices"))) return rc;
   if (shp->type != idx->type) return tflrt_op_error(ctx, "indices and shape must have the same type");
@@ -435,12 +431,7 @@ static int onehot_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* on = tflrt_in(ctx, node, 2);
   const tflrt_tensor* off = tflrt_in(ctx, node, 3);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  switch (on->type) {
-    case TFLRT_FLOAT32: case TFLRT_INT16: case TFLRT_INT32: case TFLRT_INT64: case TFLRT_INT8: case TFLRT_UINT8: case TFLRT_BOOL:
-      break;
-    default:
-      return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "output type %s is not supported", tflrt_type_name(on->type));
-  }
+  if ((rc = tflrt_check_type_in(ctx, on->type, SCATTER_TYPES, "output"))) return rc;
   if (off->type != on->type || out->type != on->type)
     return tflrt_op_error(ctx, "on_value, off_value and output must have the same type");
   if ((rc = tflrt_check_int_type(ctx, idx, "indices"))) return rc;

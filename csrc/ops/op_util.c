@@ -44,6 +44,12 @@ int tflrt_check_arity(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, in
   return TFLRT_OK;
 }
 
+int tflrt_check_type_in(tflrt_ctx* ctx, int32_t type, uint32_t set, const char* what) {
+  if (tflrt_type_in(type, set)) return TFLRT_OK;
+  return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "%s%stype %s is not supported", what ? what : "", what ? " " : "",
+                       tflrt_type_name(type));
+}
+
 int tflrt_check_same_type(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_tensor* out) {
   if (tflrt_type_size(in->type) == 0)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(in->type));
@@ -76,6 +82,24 @@ int tflrt_check_data(tflrt_ctx* ctx, const tflrt_tensor* t, int64_t n, const cha
   const size_t es = tflrt_type_size(t->type);
   if (n > 0 && (t->data == NULL || es == 0 || t->bytes / es < (size_t)n))
     return tflrt_op_error(ctx, "%s has no data", what);
+  return TFLRT_OK;
+}
+
+int tflrt_read_scalar_int(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int64_t* v) {
+  int rc = tflrt_check_int_type(ctx, t, what);
+  if (rc) return rc;
+  if (tflrt_num_elements(t) != 1) return tflrt_op_error(ctx, "%s must hold exactly one value", what);
+  if ((rc = tflrt_check_data(ctx, t, 1, what))) return rc;
+  *v = tflrt_int_at(t, 0);
+  return TFLRT_OK;
+}
+
+int tflrt_normalize_axis(tflrt_ctx* ctx, int64_t axis, int32_t rank, int32_t* out) {
+  const int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank)
+    return tflrt_op_error(ctx, "axis %lld is out of range for rank %d (valid: [%d, %d])", (long long)axis, (int)rank,
+                          (int)-rank, (int)rank - 1);
+  *out = (int32_t)a;
   return TFLRT_OK;
 }
 

@@ -29,6 +29,12 @@ static inline int tflrt_check_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t
   return tflrt_check_arity(ctx, node, n_in, n_in, n_out, NULL);
 }
 
+/* Sets of TensorTypes as bit masks (every TensorType value is below 32). */
+#define TFLRT_TYPE_BIT(t) (1u << (t))
+static inline int tflrt_type_in(int32_t type, uint32_t set) { return type >= 0 && type < 32 && ((set >> type) & 1u); }
+/* UNSUPPORTED "<what> type <T> is not supported" (what NULL: "type <T> ...") unless type is in set. */
+int tflrt_check_type_in(tflrt_ctx* ctx, int32_t type, uint32_t set, const char* what);
+
 /* in's type has a fixed element size (else UNSUPPORTED) and out has the same type. */
 int tflrt_check_same_type(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_tensor* out);
 
@@ -46,6 +52,13 @@ int tflrt_check_int_type(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what
 /* t's data holds at least n elements of its type ("<what> has no data" otherwise). Call before
  * reading values with tflrt_int_at. */
 int tflrt_check_data(tflrt_ctx* ctx, const tflrt_tensor* t, int64_t n, const char* what);
+
+/* One INT32/INT64 value (a tensor of exactly one element, such as an axis): type, count and data
+ * are checked; *v receives it. */
+int tflrt_read_scalar_int(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int64_t* v);
+
+/* An axis of a rank-`rank` tensor, negative counting from the end, into [0, rank). */
+int tflrt_normalize_axis(tflrt_ctx* ctx, int64_t axis, int32_t rank, int32_t* out);
 
 /* Element i of an INT8, INT16, INT32 or INT64 tensor (any other type is read as INT64); the
  * data must hold it (tflrt_check_data). */

@@ -205,14 +205,8 @@ static int expand_output(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* axis_t = tflrt_in(ctx, node, 1);
   int64_t axis;
-  if (axis_t->data == NULL) return tflrt_op_error(ctx, "the axis tensor has no data");
-  if (axis_t->type == TFLRT_INT32) {
-    int32_t v;
-    memcpy(&v, axis_t->data, sizeof v);
-    axis = v;
-  } else {
-    memcpy(&axis, axis_t->data, sizeof axis);
-  }
+  int r = tflrt_read_scalar_int(ctx, axis_t, "axis", &axis);
+  if (r != TFLRT_OK) return r;
   if (axis < 0) axis += in->ndims + 1;
   if (axis < 0 || axis > in->ndims)
     return tflrt_op_error(ctx, "axis %lld is out of range for an input of rank %d",
@@ -232,9 +226,7 @@ static int expand_dims_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* axis = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (axis->type != TFLRT_INT32 && axis->type != TFLRT_INT64)
-    return tflrt_op_error(ctx, "axis type %s is not supported (INT32 or INT64)",
-                          tflrt_type_name(axis->type));
+  if ((r = tflrt_check_int_type(ctx, axis, "axis")) != TFLRT_OK) return r;
   if (tflrt_num_elements(axis) != 1)
     return tflrt_op_error(ctx, "axis must have exactly one element, got %lld",
                           (long long)tflrt_num_elements(axis));

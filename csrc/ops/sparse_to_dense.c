@@ -36,8 +36,9 @@ static int s2d_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if ((rc = tflrt_check_int_type(ctx, idx, "indices")) || (rc = tflrt_check_int_type(ctx, shape, "output_shape")))
     return rc;
   const int32_t vt = values->type;
-  if (vt != TFLRT_FLOAT32 && vt != TFLRT_INT32 && vt != TFLRT_INT64 && vt != TFLRT_INT8 && vt != TFLRT_UINT8)
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "value type %s is not supported", tflrt_type_name(vt));
+  const uint32_t value_types = TFLRT_TYPE_BIT(TFLRT_FLOAT32) | TFLRT_TYPE_BIT(TFLRT_INT32) | TFLRT_TYPE_BIT(TFLRT_INT64) |
+                               TFLRT_TYPE_BIT(TFLRT_INT8) | TFLRT_TYPE_BIT(TFLRT_UINT8);
+  if ((rc = tflrt_check_type_in(ctx, vt, value_types, "value"))) return rc;
   if (dflt->type != vt || out->type != vt) return tflrt_op_error(ctx, "values, default_value and output must have one type");
   if (tflrt_num_elements(dflt) != 1) return tflrt_op_error(ctx, "default_value must have one element");
   if (idx->ndims > 2 || shape->ndims != 1 || values->ndims > 1)

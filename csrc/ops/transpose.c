@@ -230,10 +230,9 @@ static int reverse_plan(tflrt_ctx* ctx, tflrt_node* node, int32_t* ndims, const 
   }
   uint32_t seen = 0;
   for (int32_t k = 0; k < n; k++) {
-    const int64_t a = axes[k] < 0 ? axes[k] + in->ndims : axes[k];
-    if (a < 0 || a >= in->ndims)
-      return tflrt_op_error(ctx, "axis %lld is out of range for rank %d", (long long)axes[k], (int)in->ndims);
-    if (seen & (1u << a)) return tflrt_op_error(ctx, "axis %lld is listed twice", (long long)a);
+    int32_t a;
+    if ((rc = tflrt_normalize_axis(ctx, axes[k], in->ndims, &a))) return rc;
+    if (seen & (1u << a)) return tflrt_op_error(ctx, "axis %d is listed twice", (int)a);
     seen |= 1u << a;
     if (in->dims[a] > 0) p->src_base += (int64_t)(in->dims[a] - 1) * st[a];
     p->src_stride[a] = -st[a];
