@@ -389,8 +389,8 @@ def _parse_tables():
                 deprecated = item.startswith("~")
                 fname, _, rest = item.lstrip("~").partition(":")
                 type_, _, default = rest.partition("=")
-                fields.append(OptionField(fname, slot, type_, _parse_default(type_, default or None),
-                                          deprecated))
+                default = _parse_default(type_, default or None)
+                fields.append(OptionField(fname, slot, type_, default, deprecated))
             tables[name] = OptionTable(name, union, type_id, fields)
     return tables
 
@@ -401,8 +401,8 @@ OPTION_TABLES = _parse_tables()
 def _op_options():
     by_key = {name[:-len("Options")].lower(): name for name in OPTION_TABLES}
     shared = {op: name for name, ops in _SHARED_OPTIONS.items() for op in ops.split()}
-    tables = ((op, shared.get(op) or by_key.get(op.replace("_", "").lower())) for op in BUILTIN_OPS)
-    return {op: name for op, name in tables if name}
+    named = ((op, shared.get(op) or by_key.get(op.replace("_", "").lower())) for op in BUILTIN_OPS)
+    return {op: name for op, name in named if name}
 
 
 OP_OPTIONS = _op_options()

@@ -354,26 +354,28 @@ def _fc_model(inputs, y, version, **options):
     return one_op_model("FULLY_CONNECTED", inputs, [y], options or None, version)
 
 
+_W34 = ("w", np.ones((3, 4), np.float32))
+_PER_CHANNEL_AXIS_1 = {"scales": [0.1] * 4, "zero_points": [0] * 4, "axis": 1}
 ERRORS = {  # name -> (model builder, expected message)
     "float_tanh": (lambda: _error_model("f32", act="TANH"), "TANH"),
     "quantized_sign_bit": (lambda: _error_model("qs8", act="SIGN_BIT"), "SIGN_BIT"),
     "shuffled_weights_format": (lambda: _fc_model(
-        [("x", [1, 16], np.uint8, (0.1, 128)), ("w", np.full((4, 16), 128, np.uint8), (0.1, 128)), -1],
-        ("y", [1, 4], np.int16, (0.1, 0)), 2, weights_format="SHUFFLED4x16INT8"), "SHUFFLED4x16INT8"),
+        [("x", [1, 16], np.uint8, (0.1, 128)), ("w", np.full((4, 16), 128, np.uint8), (0.1, 128)),
+         -1], ("y", [1, 4], np.int16, (0.1, 0)), 2, weights_format="SHUFFLED4x16INT8"),
+        "SHUFFLED4x16INT8"),
     "input_not_multiple_of_features": (lambda: _fc_model(
-        [("x", [1, 10], np.float32), ("w", np.ones((3, 4), np.float32)), -1], ("y", [2, 3], np.float32), 6),
-        "not a multiple"),
+        [("x", [1, 10], np.float32), _W34, -1], ("y", [2, 3], np.float32), 6), "not a multiple"),
     "bias_length": (lambda: _fc_model(
-        [("x", [1, 4], np.float32), ("w", np.ones((3, 4), np.float32)), ("bias", np.ones(2, np.float32))],
+        [("x", [1, 4], np.float32), _W34, ("bias", np.ones(2, np.float32))],
         ("y", [1, 3], np.float32), 1), "bias has 2 elements"),
     "per_channel_axis": (lambda: _fc_model(
-        [("x", [1, 4], np.int8, (0.1, 0)),
-         ("w", np.ones((3, 4), np.int8), {"scales": [0.1] * 4, "zero_points": [0] * 4, "axis": 1}), -1],
+        [("x", [1, 4], np.int8, (0.1, 0)), ("w", np.ones((3, 4), np.int8), _PER_CHANNEL_AXIS_1), -1],
         ("y", [1, 3], np.int8, (0.1, 0)), 6), "axis 0"),
     "int16_bias_type_mismatch": (lambda: _fc_model(
         [("x", [1, 4], np.int16, (0.001, 0)), ("w", np.ones((3, 4), np.int8), (0.01, 0)),
          ("bias", np.ones(3, np.int64), (1e-5, 0))],
-        ("y", [1, 3], np.int16, (0.001, 0)), 11, quantized_bias_type="INT32"), "quantized_bias_type"),
+        ("y", [1, 3], np.int16, (0.001, 0)), 11, quantized_bias_type="INT32"),
+        "quantized_bias_type"),
 }
 
 

@@ -63,11 +63,12 @@ def rand_images(rng, shape, dtype):
 # op -> (types, alignment modes, seed factor, channels)
 SWEEP = {"RESIZE_BILINEAR": (BILINEAR_TYPES, MODES[:3], 13, 3),
          "RESIZE_NEAREST_NEIGHBOR": (NEAREST_TYPES, MODES, 7, 5)}
-SWEEP_CASES = [(op, tname, mode) for op, (types, modes, _, _) in SWEEP.items() for tname in types for mode in modes]
+SWEEP_CASES = [(op, tname, mode) for op, (types, modes, _, _) in SWEEP.items()
+               for tname in types for mode in modes]
+SWEEP_IDS = [f"{op.split('_')[1].lower()}-{t}-{M_IDS[MODES.index(m)]}" for op, t, m in SWEEP_CASES]
 
 
-@pytest.mark.parametrize("op,tname,mode", SWEEP_CASES,
-                         ids=[f"{op.split('_')[1].lower()}-{t}-{M_IDS[MODES.index(m)]}" for op, t, m in SWEEP_CASES])
+@pytest.mark.parametrize("op,tname,mode", SWEEP_CASES, ids=SWEEP_IDS)
 @pytest.mark.parametrize("in_hw,out_hw", GEOMETRIES, ids=G_IDS)
 def test_resize(op, tname, mode, in_hw, out_hw):
     types, _, seed_factor, c = SWEEP[op]
