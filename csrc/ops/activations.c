@@ -263,7 +263,6 @@ static int gelu_prepare(tflrt_ctx* ctx, tflrt_node* node) { return activation_pr
 static int logistic_prepare(tflrt_ctx* ctx, tflrt_node* node) { return activation_prepare(ctx, node, A_LOGISTIC); }
 static int tanh_prepare(tflrt_ctx* ctx, tflrt_node* node) { return activation_prepare(ctx, node, A_TANH); }
 
-static int activation_eval(tflrt_ctx* ctx, tflrt_node* node) { return tflrt_unary_eval(ctx, node); }
 
 /* ---- PRELU ---- */
 
@@ -436,7 +435,7 @@ static int log_softmax_eval(tflrt_ctx* ctx, tflrt_node* node) {
 
 #define ACTIVATION_OP(var, op_name, code, vmax, parse_fn, prep)                                                  \
   const tflrt_op var = {.name = op_name, .builtin_code = code, .min_version = 1, .max_version = vmax,          \
-                        .data_size = sizeof(act_data), .parse = parse_fn, .prepare = prep, .eval = activation_eval}
+                        .data_size = sizeof(act_data), .parse = parse_fn, .prepare = prep, .eval = tflrt_unary_eval}
 
 ACTIVATION_OP(tflrt_op_relu, "RELU", 19, 3, NULL, relu_prepare);
 ACTIVATION_OP(tflrt_op_relu6, "RELU6", 21, 3, NULL, relu6_prepare);

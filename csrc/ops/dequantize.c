@@ -45,13 +45,8 @@ static int dequantize_prepare(tflrt_ctx* ctx, tflrt_node* node) {
         return tflrt_op_error(ctx, "int16 input needs zero point 0, got %lld", (long long)in->zero_points[i]);
     }
     if (in->nq > 1) {
-      if (in->qdim < 0 || in->qdim >= in->ndims || in->dims[in->qdim] != in->nq)
-        return tflrt_op_error(ctx, "input has %d per-channel scales along axis %d, which does not match its shape",
-                              (int)in->nq, (int)in->qdim);
+      if ((rc = tflrt_per_channel_layout(ctx, in, in, "input", &d->channels, &d->inner))) return rc;
       d->per_channel = 1;
-      d->channels = in->nq;
-      d->inner = 1;
-      for (int32_t i = in->qdim + 1; i < in->ndims; i++) d->inner *= in->dims[i];
     }
   }
   return tflrt_set_output_shape(ctx, out, in->ndims, in->dims);
@@ -126,11 +121,8 @@ static int dequantize_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const int64_t n = tflrt_num_elements(in);
   if (n == 0) return TFLRT_OK;
   if (in->data == NULL || out->data == NULL) return tflrt_op_error(ctx, "input or output tensor has no data");
-  const int64_t blocks = (n + BLOCK - 1) / BLOCK;
-  if (blocks > INT32_MAX) return tflrt_op_error(ctx, "tensor too large");
   dequantize_work w = {.d = node->data, .in = in, .out = out->data, .n = n};
-  tflrt_parallel_for(ctx, (int32_t)blocks, dequantize_block, &w);
-  return TFLRT_OK;
+  return tflrt_parallel_blocks(ctx, n, BLOCK, dequantize_block, &w);
 }
 
 const tflrt_op tflrt_op_dequantize = {

@@ -1,13 +1,13 @@
 /* The LSTM cell shared by the sequence LSTM ops: validation and the float / hybrid sequence loop
  * (see lstm_cell.h). */
 #include "lstm_cell.h"
-#include "op_util.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../quant/quant.h"
+#include "op_util.h"
 
 static const char* const GATE[4] = {"input", "forget", "cell", "output"};
 
@@ -419,13 +419,7 @@ static void gate_products(const step_work* wk, int g, int32_t c0, int32_t c1) {
   float* tmp = wk->b->tmp[g];
   const float* bias = s->layer_norm ? NULL : wk->bias[g];
   const int hybrid = s->mode == LSTM_HYBRID;
-  tflrt_fc_params p;
-  memset(&p, 0, sizeof(p));
-  p.batches = nb;
-  p.out_features = n;
-  p.f32_min = -INFINITY;
-  p.f32_max = INFINITY;
-  p.hybrid_act = TFLRT_ACT_NONE;
+  tflrt_fc_params p = lstm_fc_params(nb, n);
   /* input */
   if (wk->in_nz) {
     p.in_features = s->n_input;
@@ -560,14 +554,8 @@ static void proj_range(void* arg, int32_t begin, int32_t end) {
   const lstm_cell* c = wk->c;
   const int32_t n_out = c->s.n_output;
   const int32_t c0 = begin * COL_BLOCK, c1 = end * COL_BLOCK < n_out ? end * COL_BLOCK : n_out;
-  tflrt_fc_params p;
-  memset(&p, 0, sizeof(p));
-  p.batches = wk->nb;
+  tflrt_fc_params p = lstm_fc_params(wk->nb, n_out);
   p.in_features = c->s.n_cell;
-  p.out_features = n_out;
-  p.f32_min = -INFINITY;
-  p.f32_max = INFINITY;
-  p.hybrid_act = TFLRT_ACT_NONE;
   const tflrt_fc_kernels* fk = &wk->ctx->k->fc;
   if (c->s.mode == LSTM_HYBRID) {
     p.filter_scale = c->scales[LSTM_W_PROJ];

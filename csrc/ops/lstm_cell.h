@@ -12,9 +12,12 @@
 #ifndef TFLITE_RT_OPS_LSTM_CELL_H
 #define TFLITE_RT_OPS_LSTM_CELL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "../quant/quant.h"
 #include "op.h"
 
 enum { LSTM_I = 0, LSTM_F = 1, LSTM_C = 2, LSTM_O = 3 }; /* gate order of every array below */
@@ -107,6 +110,19 @@ static inline const tflrt_tensor* lstm_slot_tensor(tflrt_ctx* ctx, const tflrt_n
 /* TFLite's ApplyActivationToVector for a fused activation: y = act(x) (x == y allowed); NONE
  * leaves y untouched. */
 void lstm_activation(tflrt_ctx* ctx, int32_t act, const float* x, float* y, size_t n);
+
+/* Parameters of the fully-connected kernels for a product without activation or clamping:
+ * batches rows, out_features columns (in_features and filter_scale are set per product). */
+static inline tflrt_fc_params lstm_fc_params(int32_t batches, int32_t out_features) {
+  tflrt_fc_params p;
+  memset(&p, 0, sizeof(p));
+  p.batches = batches;
+  p.out_features = out_features;
+  p.f32_min = -INFINITY;
+  p.f32_max = INFINITY;
+  p.hybrid_act = TFLRT_ACT_NONE;
+  return p;
+}
 
 static inline int lstm_all_zero(const float* v, size_t n) {
   for (size_t i = 0; i < n; i++)

@@ -157,6 +157,27 @@ int tflrt_fit_output_shape(tflrt_ctx* ctx, tflrt_tensor* out, int32_t ndims, con
   return TFLRT_OK;
 }
 
+int tflrt_parallel_blocks(tflrt_ctx* ctx, int64_t n, int64_t block, tflrt_range_fn fn, void* arg) {
+  const int64_t blocks = (n + block - 1) / block;
+  if (blocks > INT32_MAX) return tflrt_op_error(ctx, "tensor too large");
+  if (blocks == 1)
+    fn(arg, 0, 1);
+  else if (blocks > 1)
+    tflrt_parallel_for(ctx, (int32_t)blocks, fn, arg);
+  return TFLRT_OK;
+}
+
+int tflrt_per_channel_layout(tflrt_ctx* ctx, const tflrt_tensor* q, const tflrt_tensor* shape, const char* what,
+                             int32_t* channels, int64_t* inner) {
+  if (q->qdim < 0 || q->qdim >= shape->ndims || shape->dims[q->qdim] != q->nq)
+    return tflrt_op_error(ctx, "%s has %d per-channel scales along axis %d, which does not match the shape of tensor %d",
+                          what, (int)q->nq, (int)q->qdim, (int)shape->index);
+  *channels = q->nq;
+  *inner = 1;
+  for (int32_t i = q->qdim + 1; i < shape->ndims; i++) *inner *= shape->dims[i];
+  return TFLRT_OK;
+}
+
 static int plan_and_fit(tflrt_ctx* ctx, tflrt_node* node, tflrt_tensor* out, tflrt_plan_fn make) {
   int32_t ndims;
   const int32_t* dims;

@@ -133,6 +133,17 @@ int tflrt_plan_prepare(tflrt_ctx* ctx, tflrt_node* node, int values_known, tflrt
 /* Eval: when output 0 is dynamic, plans again from the current values and shapes it. */
 int tflrt_plan_eval(tflrt_ctx* ctx, tflrt_node* node, tflrt_plan_fn make);
 
+/* Runs fn(arg, begin, end) over the blocks [0, ceil(n / block)) of an n-element job, split
+ * across threads by tflrt_parallel_for (a single block runs on the calling thread). Fails when
+ * there are more than INT32_MAX blocks. */
+int tflrt_parallel_blocks(tflrt_ctx* ctx, int64_t n, int64_t block, tflrt_range_fn fn, void* arg);
+
+/* Per-channel quantization parameters of q (q->nq > 1) applied along axis q->qdim of a tensor
+ * of `shape`'s dims: the axis must exist there with q->nq entries. *channels = q->nq, *inner =
+ * the element count after the axis. `what` names q in the error ("input", "output"). */
+int tflrt_per_channel_layout(tflrt_ctx* ctx, const tflrt_tensor* q, const tflrt_tensor* shape, const char* what,
+                             int32_t* channels, int64_t* inner);
+
 /* Copies n elements of es bytes from src, stepping `step` bytes (possibly 0 or negative), to
  * the contiguous dst. */
 static inline void tflrt_copy_run(uint8_t* dst, const uint8_t* src, int64_t n, int64_t step, size_t es) {

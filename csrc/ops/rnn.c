@@ -191,13 +191,7 @@ static void rnn_cols(void* arg, int32_t begin, int32_t end) {
   const int32_t u = d->units, nb = wk->nb;
   const int32_t c0 = begin * COL_BLOCK, c1 = end * COL_BLOCK < u ? end * COL_BLOCK : u;
   const tflrt_fc_kernels* fk = &wk->ctx->k->fc;
-  tflrt_fc_params p;
-  memset(&p, 0, sizeof(p));
-  p.batches = nb;
-  p.out_features = u;
-  p.f32_min = -INFINITY;
-  p.f32_max = INFINITY;
-  p.hybrid_act = TFLRT_ACT_NONE;
+  tflrt_fc_params p = lstm_fc_params(nb, u);
   if (!d->hybrid || wk->x_nz) {
     p.in_features = d->n_input;
     if (d->hybrid) {

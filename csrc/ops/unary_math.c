@@ -167,11 +167,10 @@ static int round_prepare(tflrt_ctx* ctx, tflrt_node* node) { return unary_math_p
 static int square_prepare(tflrt_ctx* ctx, tflrt_node* node) { return unary_math_prepare(ctx, node, U_SQUARE); }
 static int sign_prepare(tflrt_ctx* ctx, tflrt_node* node) { return unary_math_prepare(ctx, node, U_SIGN); }
 
-static int unary_math_eval(tflrt_ctx* ctx, tflrt_node* node) { return tflrt_unary_eval(ctx, node); }
 
 #define UNARY_MATH_OP(var, op_name, code, vmax, prep)                                                           \
   const tflrt_op var = {.name = op_name, .builtin_code = code, .min_version = 1, .max_version = vmax,         \
-                        .data_size = sizeof(tflrt_unary_data), .parse = NULL, .prepare = prep, .eval = unary_math_eval}
+                        .data_size = sizeof(tflrt_unary_data), .parse = NULL, .prepare = prep, .eval = tflrt_unary_eval}
 
 /* Versions: those of TFLite's builtin resolver whose types are implemented here. */
 UNARY_MATH_OP(tflrt_op_abs, "ABS", 101, 5, abs_prepare);

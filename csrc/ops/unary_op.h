@@ -153,15 +153,9 @@ static inline int tflrt_unary_eval(tflrt_ctx* ctx, tflrt_node* node) {
                               (long long)i, (int)tflrt_unary_load_int(in->data, in->type, (size_t)i),
                               (int)d->p.input_zero_point);
   }
-  const int64_t blocks = (n + TFLRT_UNARY_BLOCK - 1) / TFLRT_UNARY_BLOCK;
-  if (blocks > INT32_MAX) return tflrt_op_error(ctx, "tensor too large");
   tflrt_unary_job job = {.d = d, .x = in->data, .y = out->data, .n = (size_t)n, .in_size = tflrt_type_size(in->type),
                          .out_size = tflrt_type_size(out->type)};
-  if (blocks == 1)
-    tflrt_unary_blocks(&job, 0, 1);
-  else
-    tflrt_parallel_for(ctx, (int32_t)blocks, tflrt_unary_blocks, &job);
-  return TFLRT_OK;
+  return tflrt_parallel_blocks(ctx, n, TFLRT_UNARY_BLOCK, tflrt_unary_blocks, &job);
 }
 
 #endif
