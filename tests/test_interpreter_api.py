@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from tests import oracle, tolerances
+from tests.ops.helpers import one_op_model
 from tests.tflite_builder import ModelBuilder
 from tests.tflite_reader import model_tensor_count
 
@@ -928,72 +929,36 @@ def _base():
     return b, x, y, out
 
 
-def _m_op_input_oob():
+def _graph(ops=(("x", "y", "out"),), out="out", op="ADD", version=1, edit=None,
+           signature="serving_default"):
+    """The model of _base() (inputs x, y, tensor out) running `op` on (a, b) -> result for each of
+    ops, graph output `out`. Names stand for those tensors (and "t" for a fourth one, made when
+    named), ints for raw tensor indices (out of range, negative). edit(builder, tensors) then
+    changes what it likes."""
     b, x, y, o = _base()
-    b.op("ADD", [x, 99], [o])
-    b.output(o)
-    return b.build()
+    t = {"x": x, "y": y, "out": o}
+
+    def tensor(name):
+        if name == "t" and "t" not in t:
+            t["t"] = b.tensor("t", [1, 4])
+        return t.get(name, name)
+    for a, c, r in ops:
+        b.op(op, [tensor(a), tensor(c)], [tensor(r)], version=version)
+    b.output(tensor(out))
+    if edit is not None:
+        edit(b, t)
+    return b.build(signature=signature)
 
 
-def _m_op_input_negative():
-    b, x, y, o = _base()
-    b.op("ADD", [x, -2], [o])
-    b.output(o)
-    return b.build()
-
-
-def _m_op_output_oob():
-    b, x, y, o = _base()
-    b.op("ADD", [x, y], [7])
-    b.output(o)
-    return b.build()
-
-
-def _m_graph_input_oob():
-    b, x, y, o = _base()
-    b.op("ADD", [x, y], [o])
-    b.output(o)
-    b.inputs.append(50)
-    return b.build(signature=None)
-
-
-def _m_graph_output_oob():
-    b, x, y, o = _base()
-    b.op("ADD", [x, y], [o])
-    b.output(40)
-    return b.build(signature=None)
-
-
-def _m_opcode_oob():
-    b, x, y, o = _base()
-    b.op("ADD", [x, y], [o])
-    b.output(o)
-    b.operators[0]["opcode"] = 5
-    return b.build()
-
-
-def _m_buffer_oob():
-    b, x, y, o = _base()
-    b.op("ADD", [x, y], [o])
-    b.output(o)
-    b.tensors[1]["buffer"] = 77
-    return b.build()
-
-
-def _m_negative_dim():
-    b, x, y, o = _base()
-    b.op("ADD", [x, y], [o])
-    b.output(o)
-    b.tensors[1]["shape"] = [1, -4]
-    return b.build()
-
-
-def _m_overflowing_dims():
-    b, x, y, o = _base()
-    b.op("ADD", [x, y], [o])
-    b.output(o)
-    b.tensors[2]["shape"] = [2 ** 30, 2 ** 30, 16]
-    return b.build()
+def _set(field, i, value, key=None):
+    """An edit for _graph: builder.<field>[i] = value, or builder.<field>[i][key] = value."""
+    def edit(b, t):
+        entries = getattr(b, field)
+        if key is None:
+            entries[i] = value
+        else:
+            entries[i][key] = value
+    return edit
 
 
 def _m_const_data_too_small():
@@ -1007,24 +972,9 @@ def _m_const_data_too_small():
     return b.build()
 
 
-def _m_quant_scale_count():
-    b = ModelBuilder()
-    x = b.input("x", [1, 4], np.int8, quant={"scales": [0.1, 0.2, 0.3],
-                                            "zero_points": [0, 0, 0], "axis": 1})
-    o = b.tensor("o", [1, 4], np.int8, quant=(0.1, 0))
-    b.op("RELU", [x], [o])
-    b.output(o)
-    return b.build()
-
-
-def _m_quant_axis_oob():
-    b = ModelBuilder()
-    x = b.input("x", [1, 4], np.int8, quant={"scales": [0.1] * 4, "zero_points": [0] * 4,
-                                            "axis": 7})
-    o = b.tensor("o", [1, 4], np.int8, quant=(0.1, 0))
-    b.op("RELU", [x], [o])
-    b.output(o)
-    return b.build()
+def _m_relu_int8(quant):
+    return one_op_model("RELU", [("x", [1, 4], np.int8, quant)],
+                        [("o", [1, 4], np.int8, (0.1, 0))])
 
 
 def _m_no_subgraphs():
@@ -1033,71 +983,35 @@ def _m_no_subgraphs():
     return b.build(signature=None)
 
 
-def _m_builtin_code_oob():
-    b, x, y, o = _base()
-    b.op("ADD", [x, y], [o])
-    b.output(o)
-    b.opcodes[0] = (250, None, 1)
-    return b.build()
-
-
-def _m_cycle():
-    b, x, y, o = _base()
-    t = b.tensor("t", [1, 4])
-    b.op("ADD", [x, t], [o])
-    b.op("ADD", [o, y], [t])
-    b.output(o)
-    return b.build()
-
-
-def _m_used_before_produced():
-    b, x, y, o = _base()
-    t = b.tensor("t", [1, 4])
-    b.op("ADD", [x, t], [o])
-    b.op("ADD", [x, y], [t])
-    b.output(o)
-    return b.build()
-
-
-def _m_signature_tensor_oob():
-    b, x, y, o = _base()
-    b.op("ADD", [x, y], [o])
-    b.output(o)
-    b.signature("serving_default", {"x": 90, "y": y}, {"out": o})
-    return b.build()
-
-
-def _m_while_missing_subgraphs():
-    b = ModelBuilder()
-    x = b.input("x", [], np.int32)
-    y = b.tensor("y", [], np.int32)
-    b.op("WHILE", [x], [y], {"cond_subgraph_index": 5, "body_subgraph_index": 6})
-    b.output(y)
-    return b.build()
-
-
 # name -> (builder, LiteRT also rejects it (else skip the case under TFLITE_RT_TEST_IMPL=litert))
+_WHILE_OPTIONS = {"cond_subgraph_index": 5, "body_subgraph_index": 6}
 MALFORMED = {
-    "op_input_out_of_range": (_m_op_input_oob, True),
-    "op_input_negative": (_m_op_input_negative, True),
-    "op_output_out_of_range": (_m_op_output_oob, True),
-    "graph_input_out_of_range": (_m_graph_input_oob, True),
-    "graph_output_out_of_range": (_m_graph_output_oob, True),
-    "opcode_index_out_of_range": (_m_opcode_oob, True),
-    "buffer_index_out_of_range": (_m_buffer_oob, True),
-    "negative_dim": (_m_negative_dim, True),
-    "element_count_overflow": (_m_overflowing_dims, True),
+    "op_input_out_of_range": (lambda: _graph([("x", 99, "out")]), True),
+    "op_input_negative": (lambda: _graph([("x", -2, "out")]), True),
+    "op_output_out_of_range": (lambda: _graph([("x", "y", 7)]), True),
+    "graph_input_out_of_range": (lambda: _graph(edit=lambda b, t: b.inputs.append(50),
+                                                signature=None), True),
+    "graph_output_out_of_range": (lambda: _graph(out=40, signature=None), True),
+    "opcode_index_out_of_range": (lambda: _graph(edit=_set("operators", 0, 5, "opcode")), True),
+    "buffer_index_out_of_range": (lambda: _graph(edit=_set("tensors", 1, 77, "buffer")), True),
+    "negative_dim": (lambda: _graph(edit=_set("tensors", 1, [1, -4], "shape")), True),
+    "element_count_overflow": (lambda: _graph(edit=_set("tensors", 2, [2 ** 30, 2 ** 30, 16],
+                                                        "shape")), True),
     "const_data_smaller_than_shape": (_m_const_data_too_small, True),
-    "quant_scale_count_mismatch": (_m_quant_scale_count, True),
-    "quant_axis_out_of_range": (_m_quant_axis_oob, True),
+    "quant_scale_count_mismatch": (lambda: _m_relu_int8(
+        {"scales": [0.1, 0.2, 0.3], "zero_points": [0, 0, 0], "axis": 1}), True),
+    "quant_axis_out_of_range": (lambda: _m_relu_int8(
+        {"scales": [0.1] * 4, "zero_points": [0] * 4, "axis": 7}), True),
     "no_subgraphs": (_m_no_subgraphs, True),
-    "builtin_code_out_of_range": (_m_builtin_code_oob, True),
-    "while_subgraph_index_out_of_range": (_m_while_missing_subgraphs, True),
+    "builtin_code_out_of_range": (lambda: _graph(edit=_set("opcodes", 0, (250, None, 1))), True),
+    "while_subgraph_index_out_of_range": (lambda: one_op_model(
+        "WHILE", [("x", [], np.int32)], [("y", [], np.int32)], _WHILE_OPTIONS), True),
     # LiteRT 2.3.0 runs these (reading uninitialized memory / ignoring the signature);
     # tflite_rt's validator rejects them.
-    "cycle": (_m_cycle, False),
-    "tensor_used_before_produced": (_m_used_before_produced, False),
-    "signature_tensor_out_of_range": (_m_signature_tensor_oob, False),
+    "cycle": (lambda: _graph([("x", "t", "out"), ("out", "y", "t")]), False),
+    "tensor_used_before_produced": (lambda: _graph([("x", "t", "out"), ("x", "y", "t")]), False),
+    "signature_tensor_out_of_range": (lambda: _graph(edit=lambda b, t: b.signature(
+        "serving_default", {"x": 90, "y": t["y"]}, {"out": t["out"]})), False),
 }
 
 
@@ -1134,16 +1048,10 @@ def test_conv_stride_zero_is_rejected():
 
 
 def test_unsupported_op_version_and_custom_op_name_the_op():
-    b, x, y, o = _base()
-    b.op("ADD", [x, y], [o], version=99)
-    b.output(o)
     with pytest.raises((ValueError, RuntimeError), match="ADD"):
-        _load_run(b.build())
-    b, x, y, o = _base()
-    b.op("NoSuchCustomOp", [x, y], [o])
-    b.output(o)
+        _load_run(_graph(version=99))
     with pytest.raises((ValueError, RuntimeError), match="NoSuchCustomOp"):
-        _load_run(b.build())
+        _load_run(_graph(op="NoSuchCustomOp"))
 
 
 def _mutations(data, count, seed):

@@ -7,6 +7,8 @@ table (union type id, fields in slot order, scalar types, defaults) and which ta
 carries. Used by tflite_builder.py (writing) and tflite_reader.py (reading); checked against
 the reader classes that ship in ai-edge-litert by test_tflite_builder.py.
 """
+import re
+
 import flatbuffers
 import numpy as np
 
@@ -180,308 +182,143 @@ assert len(BUILTIN_OPS) == 210 and BUILTIN_CODE["STABLEHLO_CASE"] == 209
 PLACEHOLDER_FOR_GREATER_OP_CODES = 127
 
 # ---------------------------------------------------------------------------------------------
-# Builtin option tables.
-#   name -> (union, union type id, fields in slot order)
-# union 1 is Operator.builtin_options, union 2 is Operator.builtin_options_2. A field is
-# "name:type" or "name:type=default"; a leading "~" marks a deprecated field that still holds
-# its slot. Types: bool int8 uint8 int32 uint32 int64 float32 string, [T] for vectors, or an
-# enum name from ENUMS. Omitted defaults are 0 / false / the enum's 0 member / empty.
+# Builtin option tables, written as in schema.fbs: Name(field field ...), in union type-id order
+# (the n-th table of a block has type id n; test_tflite_builder.py checks every id against
+# LiteRT's schema). union 1 is Operator.builtin_options, union 2 is Operator.builtin_options_2.
+# A field is "name:type" or "name:type=default"; a leading "~" marks a deprecated field that
+# still holds its slot. Types: bool int8 uint8 int32 uint32 int64 float32 string, [T] for
+# vectors, or an enum name from ENUMS. Omitted defaults are 0 / false / the enum's 0 member /
+# empty.
 # ---------------------------------------------------------------------------------------------
 _ACT = "fused_activation_function:ActivationFunctionType"
-_OPTION_TABLE_SPECS = {
-    # -- union BuiltinOptions (Operator.builtin_options), type ids 1..126 --
-    "Conv2DOptions": (1, 1, f"padding:Padding stride_w:int32 stride_h:int32 {_ACT} "
-                            "dilation_w_factor:int32=1 dilation_h_factor:int32=1 "
-                            "quantized_bias_type:TensorType"),
-    "DepthwiseConv2DOptions": (1, 2, f"padding:Padding stride_w:int32 stride_h:int32 "
-                                     f"depth_multiplier:int32 {_ACT} "
-                                     "dilation_w_factor:int32=1 dilation_h_factor:int32=1"),
-    "ConcatEmbeddingsOptions": (1, 3, "num_channels:int32 num_columns_per_channel:[int32] "
-                                      "embedding_dim_per_channel:[int32]"),
-    "LSHProjectionOptions": (1, 4, "type:LSHProjectionType"),
-    "Pool2DOptions": (1, 5, f"padding:Padding stride_w:int32 stride_h:int32 "
-                            f"filter_width:int32 filter_height:int32 {_ACT}"),
-    "SVDFOptions": (1, 6, f"rank:int32 {_ACT} asymmetric_quantize_inputs:bool"),
-    "RNNOptions": (1, 7, f"{_ACT} asymmetric_quantize_inputs:bool"),
-    "FullyConnectedOptions": (1, 8, f"{_ACT} "
-                                    "weights_format:FullyConnectedOptionsWeightsFormat=DEFAULT "
-                                    "keep_num_dims:bool asymmetric_quantize_inputs:bool "
-                                    "quantized_bias_type:TensorType"),
-    "SoftmaxOptions": (1, 9, "beta:float32"),
-    "ConcatenationOptions": (1, 10, f"axis:int32 {_ACT}"),
-    "AddOptions": (1, 11, f"{_ACT} pot_scale_int16:bool=true"),
-    "L2NormOptions": (1, 12, _ACT),
-    "LocalResponseNormalizationOptions": (1, 13, "radius:int32 bias:float32 alpha:float32 "
-                                                 "beta:float32"),
-    "LSTMOptions": (1, 14, f"{_ACT} cell_clip:float32 proj_clip:float32 "
-                           "kernel_type:LSTMKernelType=FULL asymmetric_quantize_inputs:bool"),
-    "ResizeBilinearOptions": (1, 15, "~new_height:int32 ~new_width:int32 align_corners:bool "
-                                     "half_pixel_centers:bool"),
-    "CallOptions": (1, 16, "subgraph:uint32"),
-    "ReshapeOptions": (1, 17, "new_shape:[int32]"),
-    "SkipGramOptions": (1, 18, "ngram_size:int32 max_skip_size:int32 include_all_ngrams:bool"),
-    "SpaceToDepthOptions": (1, 19, "block_size:int32"),
-    "EmbeddingLookupSparseOptions": (1, 20, "combiner:CombinerType"),
-    "MulOptions": (1, 21, _ACT),
-    "PadOptions": (1, 22, ""),
-    "GatherOptions": (1, 23, "axis:int32 batch_dims:int32=0"),
-    "BatchToSpaceNDOptions": (1, 24, ""),
-    "SpaceToBatchNDOptions": (1, 25, ""),
-    "TransposeOptions": (1, 26, ""),
-    "ReducerOptions": (1, 27, "keep_dims:bool"),
-    "SubOptions": (1, 28, f"{_ACT} pot_scale_int16:bool=true"),
-    "DivOptions": (1, 29, _ACT),
-    "SqueezeOptions": (1, 30, "squeeze_dims:[int32]"),
-    "SequenceRNNOptions": (1, 31, f"time_major:bool {_ACT} asymmetric_quantize_inputs:bool"),
-    "StridedSliceOptions": (1, 32, "begin_mask:int32 end_mask:int32 ellipsis_mask:int32 "
-                                   "new_axis_mask:int32 shrink_axis_mask:int32 offset:bool"),
-    "ExpOptions": (1, 33, ""),
-    "TopKV2Options": (1, 34, ""),
-    "SplitOptions": (1, 35, "num_splits:int32"),
-    "LogSoftmaxOptions": (1, 36, ""),
-    "CastOptions": (1, 37, "in_data_type:TensorType out_data_type:TensorType"),
-    "DequantizeOptions": (1, 38, ""),
-    "MaximumMinimumOptions": (1, 39, ""),
-    "ArgMaxOptions": (1, 40, "output_type:TensorType"),
-    "LessOptions": (1, 41, ""),
-    "NegOptions": (1, 42, ""),
-    "PadV2Options": (1, 43, ""),
-    "GreaterOptions": (1, 44, ""),
-    "GreaterEqualOptions": (1, 45, ""),
-    "LessEqualOptions": (1, 46, ""),
-    "SelectOptions": (1, 47, ""),
-    "SliceOptions": (1, 48, ""),
-    "TransposeConvOptions": (1, 49, f"padding:Padding stride_w:int32 stride_h:int32 {_ACT} "
-                                    "quantized_bias_type:TensorType"),
-    "SparseToDenseOptions": (1, 50, "validate_indices:bool"),
-    "TileOptions": (1, 51, ""),
-    "ExpandDimsOptions": (1, 52, ""),
-    "EqualOptions": (1, 53, ""),
-    "NotEqualOptions": (1, 54, ""),
-    "ShapeOptions": (1, 55, "out_type:TensorType"),
-    "PowOptions": (1, 56, ""),
-    "ArgMinOptions": (1, 57, "output_type:TensorType"),
-    "FakeQuantOptions": (1, 58, "min:float32 max:float32 num_bits:int32 narrow_range:bool"),
-    "PackOptions": (1, 59, "values_count:int32 axis:int32"),
-    "LogicalOrOptions": (1, 60, ""),
-    "OneHotOptions": (1, 61, "axis:int32"),
-    "LogicalAndOptions": (1, 62, ""),
-    "LogicalNotOptions": (1, 63, ""),
-    "UnpackOptions": (1, 64, "num:int32 axis:int32"),
-    "FloorDivOptions": (1, 65, ""),
-    "SquareOptions": (1, 66, ""),
-    "ZerosLikeOptions": (1, 67, ""),
-    "FillOptions": (1, 68, ""),
-    "BidirectionalSequenceLSTMOptions": (1, 69, f"{_ACT} cell_clip:float32 proj_clip:float32 "
-                                                "merge_outputs:bool time_major:bool=true "
-                                                "asymmetric_quantize_inputs:bool"),
-    "BidirectionalSequenceRNNOptions": (1, 70, f"time_major:bool {_ACT} merge_outputs:bool "
-                                               "asymmetric_quantize_inputs:bool"),
-    "UnidirectionalSequenceLSTMOptions": (1, 71, f"{_ACT} cell_clip:float32 proj_clip:float32 "
-                                                 "time_major:bool asymmetric_quantize_inputs:bool "
-                                                 "diagonal_recurrent_tensors:bool"),
-    "FloorModOptions": (1, 72, ""),
-    "RangeOptions": (1, 73, ""),
-    "ResizeNearestNeighborOptions": (1, 74, "align_corners:bool half_pixel_centers:bool"),
-    "LeakyReluOptions": (1, 75, "alpha:float32"),
-    "SquaredDifferenceOptions": (1, 76, ""),
-    "MirrorPadOptions": (1, 77, "mode:MirrorPadMode"),
-    "AbsOptions": (1, 78, ""),
-    "SplitVOptions": (1, 79, "num_splits:int32"),
-    "UniqueOptions": (1, 80, "idx_out_type:TensorType=INT32"),
-    "ReverseV2Options": (1, 81, ""),
-    "AddNOptions": (1, 82, ""),
-    "GatherNdOptions": (1, 83, ""),
-    "CosOptions": (1, 84, ""),
-    "WhereOptions": (1, 85, ""),
-    "RankOptions": (1, 86, ""),
-    "ReverseSequenceOptions": (1, 87, "seq_dim:int32 batch_dim:int32=0"),
-    "MatrixDiagOptions": (1, 88, ""),
-    "QuantizeOptions": (1, 89, ""),
-    "MatrixSetDiagOptions": (1, 90, ""),
-    "HardSwishOptions": (1, 91, ""),
-    "IfOptions": (1, 92, "then_subgraph_index:int32 else_subgraph_index:int32"),
-    "WhileOptions": (1, 93, "cond_subgraph_index:int32 body_subgraph_index:int32"),
-    "DepthToSpaceOptions": (1, 94, "block_size:int32"),
-    "NonMaxSuppressionV4Options": (1, 95, ""),
-    "NonMaxSuppressionV5Options": (1, 96, ""),
-    "ScatterNdOptions": (1, 97, ""),
-    "SelectV2Options": (1, 98, ""),
-    "DensifyOptions": (1, 99, ""),
-    "SegmentSumOptions": (1, 100, ""),
-    "BatchMatMulOptions": (1, 101, "adj_x:bool adj_y:bool asymmetric_quantize_inputs:bool"),
-    "CumsumOptions": (1, 102, "exclusive:bool reverse:bool"),
-    "CallOnceOptions": (1, 103, "init_subgraph_index:int32"),
-    "BroadcastToOptions": (1, 104, ""),
-    "Rfft2dOptions": (1, 105, ""),
-    "Conv3DOptions": (1, 106, f"padding:Padding stride_d:int32 stride_w:int32 stride_h:int32 "
-                              f"{_ACT} dilation_d_factor:int32=1 dilation_w_factor:int32=1 "
-                              "dilation_h_factor:int32=1"),
-    "HashtableOptions": (1, 107, "table_id:int32 key_dtype:TensorType value_dtype:TensorType"),
-    "HashtableFindOptions": (1, 108, ""),
-    "HashtableImportOptions": (1, 109, ""),
-    "HashtableSizeOptions": (1, 110, ""),
-    "VarHandleOptions": (1, 111, "container:string shared_name:string"),
-    "ReadVariableOptions": (1, 112, ""),
-    "AssignVariableOptions": (1, 113, ""),
-    "RandomOptions": (1, 114, "seed:int64 seed2:int64"),
-    "BucketizeOptions": (1, 115, "boundaries:[float32]"),
-    "GeluOptions": (1, 116, "approximate:bool"),
-    "DynamicUpdateSliceOptions": (1, 117, ""),
-    "UnsortedSegmentProdOptions": (1, 118, ""),
-    "UnsortedSegmentMaxOptions": (1, 119, ""),
-    "UnsortedSegmentMinOptions": (1, 120, ""),
-    "UnsortedSegmentSumOptions": (1, 121, ""),
-    "ATan2Options": (1, 122, ""),
-    "SignOptions": (1, 123, ""),
-    "BitcastOptions": (1, 124, ""),
-    "BitwiseXorOptions": (1, 125, ""),
-    "RightShiftOptions": (1, 126, ""),
-    # -- union BuiltinOptions2 (Operator.builtin_options_2), type ids 1..23 --
-    "StablehloConcatenateOptions": (2, 1, "dimension:int64"),
-    "StablehloBroadcastInDimOptions": (2, 2, "broadcast_dimensions:[int64]"),
-    "StablehloSliceOptions": (2, 3, "start_indices:[int64] limit_indices:[int64] "
-                                    "strides:[int64]"),
-    "StablehloConvolutionOptions": (2, 4, "window_strides:[int64] padding:[int64] "
-                                          "lhs_dilation:[int64] rhs_dilation:[int64] "
-                                          "window_reversal:[bool] input_batch_dimension:int64 "
-                                          "input_feature_dimension:int64 "
-                                          "input_spatial_dimensions:[int64] "
-                                          "kernel_input_feature_dimension:int64 "
-                                          "kernel_output_feature_dimension:int64 "
-                                          "kernel_spatial_dimensions:[int64] "
-                                          "output_batch_dimension:int64 "
-                                          "output_feature_dimension:int64 "
-                                          "output_spatial_dimensions:[int64] "
-                                          "feature_group_count:int64 batch_group_count:int64 "
-                                          "precision_config:[StablehloPrecisionConfig]"),
-    "StablehloCustomCallOptions": (2, 5, "call_target_name:string has_side_effect:bool "
-                                         "backend_config:string api_version:int32 "
-                                         "called_computations:[int32] "
-                                         "custom_attributes:[uint8]"),
-    "StablehloReduceOptions": (2, 6, "dimensions:[int64] body_subgraph_index:int32"),
-    "StablehloScatterOptions": (2, 7, "indices_are_sorted:bool update_window_dims:[int64] "
-                                      "inserted_window_dims:[int64] "
-                                      "scatter_dims_to_operand_dims:[int64] "
-                                      "index_vector_dim:int64 unique_indices:bool "
-                                      "update_computation_subgraph_index:int32"),
-    "StablehloCompareOptions": (2, 8, "comparison_direction:StablehloComparisonDirection "
-                                      "compare_type:StablehloComparisonType"),
-    "StablehloDynamicSliceOptions": (2, 9, "slice_sizes:[int64]"),
-    "StablehloPadOptions": (2, 10, "edge_padding_low:[int64] edge_padding_high:[int64] "
-                                   "interior_padding:[int64]"),
-    "StablehloIotaOptions": (2, 11, "iota_dimension:int64"),
-    "StablehloDotGeneralOptions": (2, 12, "lhs_batching_dimensions:[int64] "
-                                          "rhs_batching_dimensions:[int64] "
-                                          "lhs_contracting_dimensions:[int64] "
-                                          "rhs_contracting_dimensions:[int64] "
-                                          "precision_config:[StablehloPrecisionConfig]"),
-    "StablehloReduceWindowOptions": (2, 13, "window_dimensions:[int64] window_strides:[int64] "
-                                            "base_dilations:[int64] window_dilations:[int64] "
-                                            "padding:[int64] body_subgraph_index:int32"),
-    "StablehloSortOptions": (2, 14, "dimension:int64 is_stable:bool "
-                                    "comparator_subgraph_index:int32"),
-    "StablehloWhileOptions": (2, 15, "cond_subgraph_index:int32 body_subgraph_index:int32"),
-    "StablehloGatherOptions": (2, 16, "offset_dims:[int64] collapsed_slice_dims:[int64] "
-                                      "start_index_map:[int64] index_vector_dim:int64 "
-                                      "slice_sizes:[int64] indices_are_sorted:bool"),
-    "StablehloTransposeOptions": (2, 17, "permutation:[int64]"),
-    "DilateOptions": (2, 18, ""),
-    "StablehloRngBitGeneratorOptions": (2, 19, "algorithm:RngAlgorithm"),
-    "ReduceWindowOptions": (2, 20, "reduce_function:ReduceWindowFunction"),
-    "StableHLOCompositeOptions": (2, 21, "name:string decomposition_subgraph_index:int32 "
-                                         "composite_attributes:[uint8] "
-                                         "composite_attributes_format:CustomOptionsFormat "
-                                         "version:int32"),
-    "StablehloShiftLeftOptions": (2, 22, ""),
-    "StablehloCaseOptions": (2, 23, "branch_subgraph_indices:[int32]"),
-}
+# union BuiltinOptions (Operator.builtin_options): type ids 1..126 in this order
+_BUILTIN_OPTIONS = f"""
+Conv2DOptions(padding:Padding stride_w:int32 stride_h:int32 {_ACT} dilation_w_factor:int32=1
+    dilation_h_factor:int32=1 quantized_bias_type:TensorType)
+DepthwiseConv2DOptions(padding:Padding stride_w:int32 stride_h:int32 depth_multiplier:int32
+    {_ACT} dilation_w_factor:int32=1 dilation_h_factor:int32=1)
+ConcatEmbeddingsOptions(num_channels:int32 num_columns_per_channel:[int32]
+    embedding_dim_per_channel:[int32])
+LSHProjectionOptions(type:LSHProjectionType)
+Pool2DOptions(padding:Padding stride_w:int32 stride_h:int32 filter_width:int32
+    filter_height:int32 {_ACT})
+SVDFOptions(rank:int32 {_ACT} asymmetric_quantize_inputs:bool)
+RNNOptions({_ACT} asymmetric_quantize_inputs:bool)
+FullyConnectedOptions({_ACT} weights_format:FullyConnectedOptionsWeightsFormat=DEFAULT
+    keep_num_dims:bool asymmetric_quantize_inputs:bool quantized_bias_type:TensorType)
+SoftmaxOptions(beta:float32) ConcatenationOptions(axis:int32 {_ACT})
+AddOptions({_ACT} pot_scale_int16:bool=true) L2NormOptions({_ACT})
+LocalResponseNormalizationOptions(radius:int32 bias:float32 alpha:float32 beta:float32)
+LSTMOptions({_ACT} cell_clip:float32 proj_clip:float32 kernel_type:LSTMKernelType=FULL
+    asymmetric_quantize_inputs:bool)
+ResizeBilinearOptions(~new_height:int32 ~new_width:int32 align_corners:bool
+    half_pixel_centers:bool)
+CallOptions(subgraph:uint32) ReshapeOptions(new_shape:[int32])
+SkipGramOptions(ngram_size:int32 max_skip_size:int32 include_all_ngrams:bool)
+SpaceToDepthOptions(block_size:int32) EmbeddingLookupSparseOptions(combiner:CombinerType)
+MulOptions({_ACT}) PadOptions() GatherOptions(axis:int32 batch_dims:int32=0)
+BatchToSpaceNDOptions() SpaceToBatchNDOptions() TransposeOptions()
+ReducerOptions(keep_dims:bool) SubOptions({_ACT} pot_scale_int16:bool=true) DivOptions({_ACT})
+SqueezeOptions(squeeze_dims:[int32])
+SequenceRNNOptions(time_major:bool {_ACT} asymmetric_quantize_inputs:bool)
+StridedSliceOptions(begin_mask:int32 end_mask:int32 ellipsis_mask:int32 new_axis_mask:int32
+    shrink_axis_mask:int32 offset:bool)
+ExpOptions() TopKV2Options() SplitOptions(num_splits:int32) LogSoftmaxOptions()
+CastOptions(in_data_type:TensorType out_data_type:TensorType) DequantizeOptions()
+MaximumMinimumOptions() ArgMaxOptions(output_type:TensorType) LessOptions() NegOptions()
+PadV2Options() GreaterOptions() GreaterEqualOptions() LessEqualOptions() SelectOptions()
+SliceOptions()
+TransposeConvOptions(padding:Padding stride_w:int32 stride_h:int32 {_ACT}
+    quantized_bias_type:TensorType)
+SparseToDenseOptions(validate_indices:bool) TileOptions() ExpandDimsOptions() EqualOptions()
+NotEqualOptions() ShapeOptions(out_type:TensorType) PowOptions()
+ArgMinOptions(output_type:TensorType)
+FakeQuantOptions(min:float32 max:float32 num_bits:int32 narrow_range:bool)
+PackOptions(values_count:int32 axis:int32) LogicalOrOptions() OneHotOptions(axis:int32)
+LogicalAndOptions() LogicalNotOptions() UnpackOptions(num:int32 axis:int32) FloorDivOptions()
+SquareOptions() ZerosLikeOptions() FillOptions()
+BidirectionalSequenceLSTMOptions({_ACT} cell_clip:float32 proj_clip:float32 merge_outputs:bool
+    time_major:bool=true asymmetric_quantize_inputs:bool)
+BidirectionalSequenceRNNOptions(time_major:bool {_ACT} merge_outputs:bool
+    asymmetric_quantize_inputs:bool)
+UnidirectionalSequenceLSTMOptions({_ACT} cell_clip:float32 proj_clip:float32 time_major:bool
+    asymmetric_quantize_inputs:bool diagonal_recurrent_tensors:bool)
+FloorModOptions() RangeOptions()
+ResizeNearestNeighborOptions(align_corners:bool half_pixel_centers:bool)
+LeakyReluOptions(alpha:float32) SquaredDifferenceOptions() MirrorPadOptions(mode:MirrorPadMode)
+AbsOptions() SplitVOptions(num_splits:int32) UniqueOptions(idx_out_type:TensorType=INT32)
+ReverseV2Options() AddNOptions() GatherNdOptions() CosOptions() WhereOptions() RankOptions()
+ReverseSequenceOptions(seq_dim:int32 batch_dim:int32=0) MatrixDiagOptions() QuantizeOptions()
+MatrixSetDiagOptions() HardSwishOptions()
+IfOptions(then_subgraph_index:int32 else_subgraph_index:int32)
+WhileOptions(cond_subgraph_index:int32 body_subgraph_index:int32)
+DepthToSpaceOptions(block_size:int32) NonMaxSuppressionV4Options() NonMaxSuppressionV5Options()
+ScatterNdOptions() SelectV2Options() DensifyOptions() SegmentSumOptions()
+BatchMatMulOptions(adj_x:bool adj_y:bool asymmetric_quantize_inputs:bool)
+CumsumOptions(exclusive:bool reverse:bool) CallOnceOptions(init_subgraph_index:int32)
+BroadcastToOptions() Rfft2dOptions()
+Conv3DOptions(padding:Padding stride_d:int32 stride_w:int32 stride_h:int32 {_ACT}
+    dilation_d_factor:int32=1 dilation_w_factor:int32=1 dilation_h_factor:int32=1)
+HashtableOptions(table_id:int32 key_dtype:TensorType value_dtype:TensorType)
+HashtableFindOptions() HashtableImportOptions() HashtableSizeOptions()
+VarHandleOptions(container:string shared_name:string) ReadVariableOptions()
+AssignVariableOptions() RandomOptions(seed:int64 seed2:int64)
+BucketizeOptions(boundaries:[float32]) GeluOptions(approximate:bool) DynamicUpdateSliceOptions()
+UnsortedSegmentProdOptions() UnsortedSegmentMaxOptions() UnsortedSegmentMinOptions()
+UnsortedSegmentSumOptions() ATan2Options() SignOptions() BitcastOptions() BitwiseXorOptions()
+RightShiftOptions()
+"""
+# union BuiltinOptions2 (Operator.builtin_options_2): type ids 1..23 in this order
+_BUILTIN_OPTIONS_2 = f"""
+StablehloConcatenateOptions(dimension:int64)
+StablehloBroadcastInDimOptions(broadcast_dimensions:[int64])
+StablehloSliceOptions(start_indices:[int64] limit_indices:[int64] strides:[int64])
+StablehloConvolutionOptions(window_strides:[int64] padding:[int64] lhs_dilation:[int64]
+    rhs_dilation:[int64] window_reversal:[bool] input_batch_dimension:int64
+    input_feature_dimension:int64 input_spatial_dimensions:[int64]
+    kernel_input_feature_dimension:int64 kernel_output_feature_dimension:int64
+    kernel_spatial_dimensions:[int64] output_batch_dimension:int64
+    output_feature_dimension:int64 output_spatial_dimensions:[int64] feature_group_count:int64
+    batch_group_count:int64 precision_config:[StablehloPrecisionConfig])
+StablehloCustomCallOptions(call_target_name:string has_side_effect:bool backend_config:string
+    api_version:int32 called_computations:[int32] custom_attributes:[uint8])
+StablehloReduceOptions(dimensions:[int64] body_subgraph_index:int32)
+StablehloScatterOptions(indices_are_sorted:bool update_window_dims:[int64]
+    inserted_window_dims:[int64] scatter_dims_to_operand_dims:[int64] index_vector_dim:int64
+    unique_indices:bool update_computation_subgraph_index:int32)
+StablehloCompareOptions(comparison_direction:StablehloComparisonDirection
+    compare_type:StablehloComparisonType)
+StablehloDynamicSliceOptions(slice_sizes:[int64])
+StablehloPadOptions(edge_padding_low:[int64] edge_padding_high:[int64] interior_padding:[int64])
+StablehloIotaOptions(iota_dimension:int64)
+StablehloDotGeneralOptions(lhs_batching_dimensions:[int64] rhs_batching_dimensions:[int64]
+    lhs_contracting_dimensions:[int64] rhs_contracting_dimensions:[int64]
+    precision_config:[StablehloPrecisionConfig])
+StablehloReduceWindowOptions(window_dimensions:[int64] window_strides:[int64]
+    base_dilations:[int64] window_dilations:[int64] padding:[int64] body_subgraph_index:int32)
+StablehloSortOptions(dimension:int64 is_stable:bool comparator_subgraph_index:int32)
+StablehloWhileOptions(cond_subgraph_index:int32 body_subgraph_index:int32)
+StablehloGatherOptions(offset_dims:[int64] collapsed_slice_dims:[int64] start_index_map:[int64]
+    index_vector_dim:int64 slice_sizes:[int64] indices_are_sorted:bool)
+StablehloTransposeOptions(permutation:[int64]) DilateOptions()
+StablehloRngBitGeneratorOptions(algorithm:RngAlgorithm)
+ReduceWindowOptions(reduce_function:ReduceWindowFunction)
+StableHLOCompositeOptions(name:string decomposition_subgraph_index:int32
+    composite_attributes:[uint8] composite_attributes_format:CustomOptionsFormat version:int32)
+StablehloShiftLeftOptions() StablehloCaseOptions(branch_subgraph_indices:[int32])
+"""
 
-# Which option table each builtin operator carries. Ops not listed take no options.
-OP_OPTIONS = {
-    "ADD": "AddOptions", "AVERAGE_POOL_2D": "Pool2DOptions",
-    "CONCATENATION": "ConcatenationOptions", "CONV_2D": "Conv2DOptions",
-    "DEPTHWISE_CONV_2D": "DepthwiseConv2DOptions", "DEPTH_TO_SPACE": "DepthToSpaceOptions",
-    "DEQUANTIZE": "DequantizeOptions", "FULLY_CONNECTED": "FullyConnectedOptions",
-    "L2_NORMALIZATION": "L2NormOptions", "L2_POOL_2D": "Pool2DOptions",
-    "LOCAL_RESPONSE_NORMALIZATION": "LocalResponseNormalizationOptions",
-    "LSH_PROJECTION": "LSHProjectionOptions", "LSTM": "LSTMOptions",
-    "MAX_POOL_2D": "Pool2DOptions", "MUL": "MulOptions", "RESHAPE": "ReshapeOptions",
-    "RESIZE_BILINEAR": "ResizeBilinearOptions", "RNN": "RNNOptions",
-    "SOFTMAX": "SoftmaxOptions", "SPACE_TO_DEPTH": "SpaceToDepthOptions",
-    "SVDF": "SVDFOptions", "CONCAT_EMBEDDINGS": "ConcatEmbeddingsOptions",
-    "SKIP_GRAM": "SkipGramOptions", "CALL": "CallOptions",
-    "EMBEDDING_LOOKUP_SPARSE": "EmbeddingLookupSparseOptions", "PAD": "PadOptions",
-    "UNIDIRECTIONAL_SEQUENCE_RNN": "SequenceRNNOptions", "GATHER": "GatherOptions",
-    "BATCH_TO_SPACE_ND": "BatchToSpaceNDOptions", "SPACE_TO_BATCH_ND": "SpaceToBatchNDOptions",
-    "TRANSPOSE": "TransposeOptions", "MEAN": "ReducerOptions", "SUB": "SubOptions",
-    "DIV": "DivOptions", "SQUEEZE": "SqueezeOptions",
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": "UnidirectionalSequenceLSTMOptions",
-    "STRIDED_SLICE": "StridedSliceOptions",
-    "BIDIRECTIONAL_SEQUENCE_RNN": "BidirectionalSequenceRNNOptions", "EXP": "ExpOptions",
-    "TOPK_V2": "TopKV2Options", "SPLIT": "SplitOptions", "LOG_SOFTMAX": "LogSoftmaxOptions",
-    "BIDIRECTIONAL_SEQUENCE_LSTM": "BidirectionalSequenceLSTMOptions", "CAST": "CastOptions",
-    "MAXIMUM": "MaximumMinimumOptions", "ARG_MAX": "ArgMaxOptions",
-    "MINIMUM": "MaximumMinimumOptions", "LESS": "LessOptions", "NEG": "NegOptions",
-    "PADV2": "PadV2Options", "GREATER": "GreaterOptions",
-    "GREATER_EQUAL": "GreaterEqualOptions", "LESS_EQUAL": "LessEqualOptions",
-    "SELECT": "SelectOptions", "SLICE": "SliceOptions",
-    "TRANSPOSE_CONV": "TransposeConvOptions", "SPARSE_TO_DENSE": "SparseToDenseOptions",
-    "TILE": "TileOptions", "EXPAND_DIMS": "ExpandDimsOptions", "EQUAL": "EqualOptions",
-    "NOT_EQUAL": "NotEqualOptions", "SUM": "ReducerOptions", "SHAPE": "ShapeOptions",
-    "POW": "PowOptions", "ARG_MIN": "ArgMinOptions", "FAKE_QUANT": "FakeQuantOptions",
-    "REDUCE_PROD": "ReducerOptions", "REDUCE_MAX": "ReducerOptions", "PACK": "PackOptions",
-    "LOGICAL_OR": "LogicalOrOptions", "ONE_HOT": "OneHotOptions",
-    "LOGICAL_AND": "LogicalAndOptions", "LOGICAL_NOT": "LogicalNotOptions",
-    "UNPACK": "UnpackOptions", "REDUCE_MIN": "ReducerOptions", "FLOOR_DIV": "FloorDivOptions",
-    "REDUCE_ANY": "ReducerOptions", "SQUARE": "SquareOptions", "ZEROS_LIKE": "ZerosLikeOptions",
-    "FILL": "FillOptions", "FLOOR_MOD": "FloorModOptions", "RANGE": "RangeOptions",
-    "RESIZE_NEAREST_NEIGHBOR": "ResizeNearestNeighborOptions",
-    "LEAKY_RELU": "LeakyReluOptions", "SQUARED_DIFFERENCE": "SquaredDifferenceOptions",
-    "MIRROR_PAD": "MirrorPadOptions", "ABS": "AbsOptions", "SPLIT_V": "SplitVOptions",
-    "UNIQUE": "UniqueOptions", "REVERSE_V2": "ReverseV2Options", "ADD_N": "AddNOptions",
-    "GATHER_ND": "GatherNdOptions", "COS": "CosOptions", "WHERE": "WhereOptions",
-    "RANK": "RankOptions", "REVERSE_SEQUENCE": "ReverseSequenceOptions",
-    "MATRIX_DIAG": "MatrixDiagOptions", "QUANTIZE": "QuantizeOptions",
-    "MATRIX_SET_DIAG": "MatrixSetDiagOptions", "HARD_SWISH": "HardSwishOptions",
-    "IF": "IfOptions", "WHILE": "WhileOptions",
-    "NON_MAX_SUPPRESSION_V4": "NonMaxSuppressionV4Options",
-    "NON_MAX_SUPPRESSION_V5": "NonMaxSuppressionV5Options", "SCATTER_ND": "ScatterNdOptions",
-    "SELECT_V2": "SelectV2Options", "DENSIFY": "DensifyOptions",
-    "SEGMENT_SUM": "SegmentSumOptions", "BATCH_MATMUL": "BatchMatMulOptions",
-    "CUMSUM": "CumsumOptions", "CALL_ONCE": "CallOnceOptions",
-    "BROADCAST_TO": "BroadcastToOptions", "RFFT2D": "Rfft2dOptions", "CONV_3D": "Conv3DOptions",
-    "CONV_3D_TRANSPOSE": "Conv3DOptions", "HASHTABLE": "HashtableOptions",
-    "HASHTABLE_FIND": "HashtableFindOptions", "HASHTABLE_IMPORT": "HashtableImportOptions",
-    "HASHTABLE_SIZE": "HashtableSizeOptions", "REDUCE_ALL": "ReducerOptions",
-    "VAR_HANDLE": "VarHandleOptions", "READ_VARIABLE": "ReadVariableOptions",
-    "ASSIGN_VARIABLE": "AssignVariableOptions", "RANDOM_STANDARD_NORMAL": "RandomOptions",
-    "RANDOM_UNIFORM": "RandomOptions", "MULTINOMIAL": "RandomOptions",
-    "BUCKETIZE": "BucketizeOptions", "GELU": "GeluOptions",
-    "DYNAMIC_UPDATE_SLICE": "DynamicUpdateSliceOptions",
-    "UNSORTED_SEGMENT_PROD": "UnsortedSegmentProdOptions",
-    "UNSORTED_SEGMENT_MAX": "UnsortedSegmentMaxOptions",
-    "UNSORTED_SEGMENT_SUM": "UnsortedSegmentSumOptions", "ATAN2": "ATan2Options",
-    "UNSORTED_SEGMENT_MIN": "UnsortedSegmentMinOptions", "SIGN": "SignOptions",
-    "BITCAST": "BitcastOptions", "BITWISE_XOR": "BitwiseXorOptions",
-    "RIGHT_SHIFT": "RightShiftOptions",
-    "STABLEHLO_CONCATENATE": "StablehloConcatenateOptions",
-    "STABLEHLO_BROADCAST_IN_DIM": "StablehloBroadcastInDimOptions",
-    "STABLEHLO_CONVOLUTION": "StablehloConvolutionOptions",
-    "STABLEHLO_SLICE": "StablehloSliceOptions",
-    "STABLEHLO_CUSTOM_CALL": "StablehloCustomCallOptions",
-    "STABLEHLO_REDUCE": "StablehloReduceOptions", "STABLEHLO_SCATTER": "StablehloScatterOptions",
-    "STABLEHLO_COMPARE": "StablehloCompareOptions",
-    "STABLEHLO_DYNAMIC_SLICE": "StablehloDynamicSliceOptions",
-    "STABLEHLO_PAD": "StablehloPadOptions", "STABLEHLO_IOTA": "StablehloIotaOptions",
-    "STABLEHLO_DOT_GENERAL": "StablehloDotGeneralOptions",
-    "STABLEHLO_REDUCE_WINDOW": "StablehloReduceWindowOptions",
-    "STABLEHLO_SORT": "StablehloSortOptions", "STABLEHLO_WHILE": "StablehloWhileOptions",
-    "STABLEHLO_GATHER": "StablehloGatherOptions",
-    "STABLEHLO_TRANSPOSE": "StablehloTransposeOptions", "DILATE": "DilateOptions",
-    "STABLEHLO_RNG_BIT_GENERATOR": "StablehloRngBitGeneratorOptions",
-    "REDUCE_WINDOW": "ReduceWindowOptions", "STABLEHLO_COMPOSITE": "StableHLOCompositeOptions",
-    "STABLEHLO_SHIFT_LEFT": "StablehloShiftLeftOptions", "STABLEHLO_CASE": "StablehloCaseOptions",
+# Which option table each builtin operator carries: the table named like the op (compared
+# without underscores and case: CONV_2D -> Conv2DOptions, TOPK_V2 -> TopKV2Options), or one of
+# these shared tables. Ops with neither take no options.
+_SHARED_OPTIONS = {
+    "Pool2DOptions": "AVERAGE_POOL_2D L2_POOL_2D MAX_POOL_2D",
+    "ReducerOptions": "MEAN SUM REDUCE_PROD REDUCE_MAX REDUCE_MIN REDUCE_ANY REDUCE_ALL",
+    "MaximumMinimumOptions": "MAXIMUM MINIMUM",
+    "RandomOptions": "RANDOM_STANDARD_NORMAL RANDOM_UNIFORM MULTINOMIAL",
+    "SequenceRNNOptions": "UNIDIRECTIONAL_SEQUENCE_RNN",
+    "L2NormOptions": "L2_NORMALIZATION",
+    "Conv3DOptions": "CONV_3D_TRANSPOSE",
 }
 
 SCALARS = {  # type name -> (flatbuffers.number_types flags, struct format)
@@ -545,19 +382,30 @@ def _parse_default(type_, text):
 
 def _parse_tables():
     tables = {}
-    for name, (union, type_id, spec) in _OPTION_TABLE_SPECS.items():
-        fields = []
-        for slot, item in enumerate(spec.split()):
-            deprecated = item.startswith("~")
-            fname, _, rest = item.lstrip("~").partition(":")
-            type_, _, default = rest.partition("=")
-            fields.append(OptionField(fname, slot, type_, _parse_default(type_, default or None),
-                                      deprecated))
-        tables[name] = OptionTable(name, union, type_id, fields)
+    for union, text in ((1, _BUILTIN_OPTIONS), (2, _BUILTIN_OPTIONS_2)):
+        for type_id, (name, spec) in enumerate(re.findall(r"(\w+)\(([^)]*)\)", text), start=1):
+            fields = []
+            for slot, item in enumerate(spec.split()):
+                deprecated = item.startswith("~")
+                fname, _, rest = item.lstrip("~").partition(":")
+                type_, _, default = rest.partition("=")
+                default = _parse_default(type_, default or None)
+                fields.append(OptionField(fname, slot, type_, default, deprecated))
+            tables[name] = OptionTable(name, union, type_id, fields)
     return tables
 
 
 OPTION_TABLES = _parse_tables()
+
+
+def _op_options():
+    by_key = {name[:-len("Options")].lower(): name for name in OPTION_TABLES}
+    shared = {op: name for name, ops in _SHARED_OPTIONS.items() for op in ops.split()}
+    named = ((op, shared.get(op) or by_key.get(op.replace("_", "").lower())) for op in BUILTIN_OPS)
+    return {op: name for op, name in named if name}
+
+
+OP_OPTIONS = _op_options()
 
 
 def options_table(op_name):

@@ -82,14 +82,6 @@ static void relu_bounds(const tflrt_tensor* out, float act_min, float act_max, i
   }
 }
 
-/* log2 of a scale when it is (within 1e-3) a power of two, computed in float like TFLite. */
-static int checked_log2(float x, int* log2_rounded) {
-  const float l = logf(x) * (1.0f / logf(2.0f));
-  const float r = roundf(l);
-  *log2_rounded = (int)r;
-  return fabsf(l - r) < 1e-3f;
-}
-
 /* TFLite's DownScaleInt32ToInt16Multiplier: round a Q31 multiplier to Q15. */
 static int16_t q31_to_q15(int32_t m) {
   if (m >= INT32_MAX - (1 << 15)) return INT16_MAX;
@@ -156,10 +148,11 @@ static int prepare_sigmoid16(tflrt_ctx* ctx, act_kind kind, tflrt_unary_data* d,
   int rc;
   if ((rc = tflrt_unary_check_quant_pair(ctx, in, out, 1)) != TFLRT_OK) return rc;
   int out_log2 = 0;
-  if (kind == A_LOGISTIC ? (double)out->scale != 1.0 / 32768 : (!checked_log2(out->scale, &out_log2) || out_log2 != -15))
+  if (kind == A_LOGISTIC ? (double)out->scale != 1.0 / 32768
+                         : (!tflrt_checked_log2(out->scale, &out_log2) || out_log2 != -15))
     return tflrt_op_error(ctx, "int16 output must have scale 1/32768, got %g", (double)out->scale);
   int in_log2 = 0;
-  const int pot = checked_log2(in->scale, &in_log2);
+  const int pot = tflrt_checked_log2(in->scale, &in_log2);
   const int shift = 12 + in_log2; /* 15 - 3 integer bits */
   d->p.multiplier = 0;
   d->p.input_left_shift = shift;
@@ -187,11 +180,7 @@ static int activation_prepare(tflrt_ctx* ctx, tflrt_node* node, act_kind kind) {
   const tflrt_tensor* in = NULL;
   tflrt_tensor* out = NULL;
   int rc;
-  memset(d, 0, sizeof(*d));
-  if ((rc = tflrt_unary_io(ctx, node, &in, &out)) != TFLRT_OK) return rc;
-  if ((rc = tflrt_unary_same_type(ctx, in, out)) != TFLRT_OK) return rc;
-  d->p.input_zero_point = in->zero_point;
-  d->p.output_zero_point = out->zero_point;
+  if ((rc = tflrt_unary_start(ctx, node, d, &in, &out)) != TFLRT_OK) return rc;
   const int32_t t = in->type;
   const int f32 = t == TFLRT_FLOAT32, is8 = t == TFLRT_INT8 || t == TFLRT_UINT8, is16 = t == TFLRT_INT16;
   switch (kind) {
@@ -274,7 +263,6 @@ static int gelu_prepare(tflrt_ctx* ctx, tflrt_node* node) { return activation_pr
 static int logistic_prepare(tflrt_ctx* ctx, tflrt_node* node) { return activation_prepare(ctx, node, A_LOGISTIC); }
 static int tanh_prepare(tflrt_ctx* ctx, tflrt_node* node) { return activation_prepare(ctx, node, A_TANH); }
 
-static int activation_eval(tflrt_ctx* ctx, tflrt_node* node) { return tflrt_unary_eval(ctx, node); }
 
 /* ---- PRELU ---- */
 
@@ -288,13 +276,10 @@ static int prelu_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_activation_kernels* k = &ctx->k->activation;
   int rc;
   memset(d, 0, sizeof(*d));
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 2 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  if ((rc = tflrt_check_io(ctx, node, 2, 1)) != TFLRT_OK) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* alpha = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || alpha == NULL || out == NULL) return tflrt_op_error(ctx, "input, alpha and output are required");
   if ((rc = tflrt_unary_same_type(ctx, in, out)) != TFLRT_OK) return rc;
   const int32_t t = in->type;
   const int32_t want_alpha = t == TFLRT_INT16 ? TFLRT_INT8 : t;
@@ -411,7 +396,6 @@ static int log_softmax_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   int rc;
   memset(d, 0, sizeof(*d));
   if ((rc = tflrt_unary_io(ctx, node, &in, &out)) != TFLRT_OK) return rc;
-  if ((rc = tflrt_unary_same_type(ctx, in, out)) != TFLRT_OK) return rc;
   if (in->ndims < 1) return tflrt_op_error(ctx, "input must have rank >= 1");
   int64_t rows = 1;
   for (int32_t i = 0; i + 1 < in->ndims; i++) rows *= in->dims[i];
@@ -451,7 +435,7 @@ static int log_softmax_eval(tflrt_ctx* ctx, tflrt_node* node) {
 
 #define ACTIVATION_OP(var, op_name, code, vmax, parse_fn, prep)                                                  \
   const tflrt_op var = {.name = op_name, .builtin_code = code, .min_version = 1, .max_version = vmax,          \
-                        .data_size = sizeof(act_data), .parse = parse_fn, .prepare = prep, .eval = activation_eval}
+                        .data_size = sizeof(act_data), .parse = parse_fn, .prepare = prep, .eval = tflrt_unary_eval}
 
 ACTIVATION_OP(tflrt_op_relu, "RELU", 19, 3, NULL, relu_prepare);
 ACTIVATION_OP(tflrt_op_relu6, "RELU6", 21, 3, NULL, relu6_prepare);

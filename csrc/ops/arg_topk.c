@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define ARGMAX_OPTIONS_TYPE 40 /* BuiltinOptions: ArgMaxOptions {output_type} */
 #define ARGMIN_OPTIONS_TYPE 57 /* ArgMinOptions {output_type} */
@@ -26,25 +27,6 @@ typedef struct {
   int32_t axis;     /* ARG_*: normalized axis of the last plan */
   int32_t scratch;  /* TOPK: scratch slot of the heap */
 } ext_data;
-
-static int check_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t n_in, int32_t n_out) {
-  if (node->n_inputs != n_in || node->n_outputs != n_out)
-    return tflrt_op_error(ctx, "expected %d inputs and %d output(s), got %d and %d", (int)n_in, (int)n_out,
-                          (int)node->n_inputs, (int)node->n_outputs);
-  for (int32_t i = 0; i < n_in; i++)
-    if (tflrt_in(ctx, node, i) == NULL) return tflrt_op_error(ctx, "input %d is missing", (int)i);
-  for (int32_t i = 0; i < n_out; i++)
-    if (tflrt_out(ctx, node, i) == NULL) return tflrt_op_error(ctx, "output %d is missing", (int)i);
-  return TFLRT_OK;
-}
-
-static int eval_shape(tflrt_ctx* ctx, tflrt_tensor* t, int32_t ndims, const int32_t* dims) {
-  if (t->alloc == TFLRT_ALLOC_DYNAMIC) return tflrt_set_output_shape(ctx, t, ndims, dims);
-  if (t->ndims != ndims) return tflrt_op_error(ctx, "output rank changed");
-  for (int32_t i = 0; i < ndims; i++)
-    if (t->dims[i] != dims[i]) return tflrt_op_error(ctx, "output shape changed");
-  return TFLRT_OK;
-}
 
 /* Compares elements a and b of a row: > 0 when a ranks above b. NaN ranks lowest. */
 static int compare(int32_t type, const void* row, int64_t a, int64_t b) {
@@ -85,22 +67,11 @@ static int compare(int32_t type, const void* row, int64_t a, int64_t b) {
   }
 }
 
-static int value_type_ok(int32_t t) {
-  return t == TFLRT_FLOAT32 || t == TFLRT_INT8 || t == TFLRT_UINT8 || t == TFLRT_INT16 || t == TFLRT_INT32 ||
-         t == TFLRT_INT64 || t == TFLRT_BOOL;
-}
-
-static void store_index(void* out, int32_t type, int64_t i, int64_t v) {
-  if (type == TFLRT_INT64) {
-    memcpy((uint8_t*)out + 8 * i, &v, 8);
-  } else if (type == TFLRT_INT32) {
-    const int32_t x = (int32_t)v;
-    memcpy((uint8_t*)out + 4 * i, &x, 4);
-  } else {
-    const int16_t x = (int16_t)v;
-    memcpy((uint8_t*)out + 2 * i, &x, 2);
-  }
-}
+/* Types ARG_MAX/ARG_MIN compare (TOPK_V2: all but BOOL). */
+#define VALUE_TYPES                                                                                              \
+  (TFLRT_TYPE_BIT(TFLRT_FLOAT32) | TFLRT_TYPE_BIT(TFLRT_INT8) | TFLRT_TYPE_BIT(TFLRT_UINT8) |                     \
+   TFLRT_TYPE_BIT(TFLRT_INT16) | TFLRT_TYPE_BIT(TFLRT_INT32) | TFLRT_TYPE_BIT(TFLRT_INT64) |                      \
+   TFLRT_TYPE_BIT(TFLRT_BOOL))
 
 /* ---- ARG_MAX / ARG_MIN ---- */
 
@@ -145,13 +116,8 @@ static int64_t arg_row_f32(const float* x, int64_t n, int want_max) {
 
 static int arg_parse(tflrt_ctx* ctx, tflrt_node* node) {
   ext_data* d = node->data;
-  d->out_type = -1;
-  const int type = node->builtin_code == 56 ? ARGMAX_OPTIONS_TYPE : ARGMIN_OPTIONS_TYPE;
-  if (node->options == NULL || node->options_type != type || !fb_has(node->options, 0)) return TFLRT_OK;
-  int8_t t;
-  if (fb_i8(node->options, 0, 0, &t)) return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed ArgMax/ArgMinOptions");
-  d->out_type = t;
-  return TFLRT_OK;
+  if (node->builtin_code == 56) return tflrt_parse_type_option(ctx, node, ARGMAX_OPTIONS_TYPE, "ArgMaxOptions", &d->out_type);
+  return tflrt_parse_type_option(ctx, node, ARGMIN_OPTIONS_TYPE, "ArgMinOptions", &d->out_type);
 }
 
 /* Reads the axis and computes the output shape. */
@@ -159,21 +125,12 @@ static int arg_shape(tflrt_ctx* ctx, tflrt_node* node, int32_t* dims) {
   ext_data* d = node->data;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* at = tflrt_in(ctx, node, 1);
-  const size_t es = tflrt_type_size(at->type);
-  if (at->data == NULL || at->bytes < es) return tflrt_op_error(ctx, "axis has no data");
   int64_t a;
-  if (es == 4) {
-    int32_t x;
-    memcpy(&x, at->data, 4);
-    a = x;
-  } else {
-    memcpy(&a, at->data, 8);
-  }
-  const int64_t axis = a < 0 ? a + in->ndims : a;
-  if (axis < 0 || axis >= in->ndims)
-    return tflrt_op_error(ctx, "axis %lld is out of range for rank %d", (long long)a, (int)in->ndims);
+  int32_t axis;
+  int rc = tflrt_read_scalar_int(ctx, at, "axis", &a);
+  if (rc || (rc = tflrt_normalize_axis(ctx, a, in->ndims, &axis))) return rc;
   if (in->dims[axis] == 0) return tflrt_op_error(ctx, "cannot take the arg max/min over an empty axis");
-  d->axis = (int32_t)axis;
+  d->axis = axis;
   for (int32_t i = 0, j = 0; i < in->ndims; i++)
     if (i != axis) dims[j++] = in->dims[i];
   return TFLRT_OK;
@@ -181,21 +138,16 @@ static int arg_shape(tflrt_ctx* ctx, tflrt_node* node, int32_t* dims) {
 
 static int arg_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const ext_data* d = node->data;
-  int rc = check_io(ctx, node, 2, 1);
+  int rc = tflrt_check_io(ctx, node, 2, 1);
   if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* at = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!value_type_ok(in->type))
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "input type %s is not supported", tflrt_type_name(in->type));
+  if ((rc = tflrt_check_type_in(ctx, in->type, VALUE_TYPES, "input"))) return rc;
   if (in->ndims < 1) return tflrt_op_error(ctx, "input must have rank >= 1");
   if ((at->type != TFLRT_INT32 && at->type != TFLRT_INT64) || tflrt_num_elements(at) != 1)
     return tflrt_op_error(ctx, "axis must be one INT32 or INT64 value");
-  if (out->type != TFLRT_INT32 && out->type != TFLRT_INT64)
-    return tflrt_op_error(ctx, "output must be INT32 or INT64, got %s", tflrt_type_name(out->type));
-  if (d->out_type >= 0 && d->out_type != out->type)
-    return tflrt_op_error(ctx, "output_type %s differs from the output tensor type %s", tflrt_type_name(d->out_type),
-                          tflrt_type_name(out->type));
+  if ((rc = tflrt_check_index_output(ctx, out, d->out_type, "output_type"))) return rc;
   if (!tflrt_is_const(at)) return tflrt_set_dynamic(ctx, out);
   int32_t dims[TFLRT_MAX_DIMS];
   if ((rc = arg_shape(ctx, node, dims))) return rc;
@@ -208,7 +160,7 @@ static int arg_eval(tflrt_ctx* ctx, tflrt_node* node) {
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
   int32_t dims[TFLRT_MAX_DIMS];
   int rc = arg_shape(ctx, node, dims);
-  if (rc || (rc = eval_shape(ctx, out, in->ndims - 1, dims))) return rc;
+  if (rc || (rc = tflrt_fit_output_shape(ctx, out, in->ndims - 1, dims))) return rc;
   if (out->bytes == 0) return TFLRT_OK;
   if (in->data == NULL || out->data == NULL) return tflrt_op_error(ctx, "input or output has no data");
   const int want = node->builtin_code == 56 ? 1 : -1; /* ARG_MAX: prefer greater */
@@ -220,7 +172,7 @@ static int arg_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const uint8_t* base = in->data;
   if (in->type == TFLRT_FLOAT32 && inner == 1) {
     for (int64_t o = 0; o < outer; o++)
-      store_index(out->data, out->type, o, arg_row_f32((const float*)in->data + o * n, n, want > 0));
+      tflrt_set_int_at(out->data, out->type, o, arg_row_f32((const float*)in->data + o * n, n, want > 0));
     return TFLRT_OK;
   }
   for (int64_t o = 0; o < outer; o++)
@@ -241,30 +193,19 @@ static int arg_eval(tflrt_ctx* ctx, tflrt_node* node) {
         }
         if (better) best = j;
       }
-      store_index(out->data, out->type, o * inner + k, best);
+      tflrt_set_int_at(out->data, out->type, o * inner + k, best);
     }
   return TFLRT_OK;
 }
 
 /* ---- TOPK_V2 ---- */
 
-static int topk_read_k(tflrt_ctx* ctx, const tflrt_tensor* kt, int32_t* k) {
-  if (kt->type == TFLRT_INT32) {
-    if (kt->data == NULL || kt->bytes < 4) return tflrt_op_error(ctx, "k has no data");
-    memcpy(k, kt->data, 4);
-  } else {
-    int16_t v;
-    if (kt->data == NULL || kt->bytes < 2) return tflrt_op_error(ctx, "k has no data");
-    memcpy(&v, kt->data, 2);
-    *k = v;
-  }
-  return TFLRT_OK;
-}
-
 static int topk_shape(tflrt_ctx* ctx, tflrt_node* node, int32_t* dims, int32_t* k) {
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
-  int rc = topk_read_k(ctx, tflrt_in(ctx, node, 1), k);
+  const tflrt_tensor* kt = tflrt_in(ctx, node, 1); /* INT32 or INT16 */
+  int rc = tflrt_check_data(ctx, kt, 1, "k");
   if (rc) return rc;
+  *k = (int32_t)tflrt_int_at(kt, 0);
   const int32_t row = in->dims[in->ndims - 1];
   if (*k > row) return tflrt_op_error(ctx, "k = %d is larger than the last dimension (%d)", (int)*k, (int)row);
   if (*k < 0) *k = 0;
@@ -275,14 +216,13 @@ static int topk_shape(tflrt_ctx* ctx, tflrt_node* node, int32_t* dims, int32_t* 
 
 static int topk_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   ext_data* d = node->data;
-  int rc = check_io(ctx, node, 2, 2);
+  int rc = tflrt_check_io(ctx, node, 2, 2);
   if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* kt = tflrt_in(ctx, node, 1);
   tflrt_tensor* values = tflrt_out(ctx, node, 0);
   tflrt_tensor* indices = tflrt_out(ctx, node, 1);
-  if (!value_type_ok(in->type) || in->type == TFLRT_BOOL)
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "input type %s is not supported", tflrt_type_name(in->type));
+  if ((rc = tflrt_check_type_in(ctx, in->type, VALUE_TYPES & ~TFLRT_TYPE_BIT(TFLRT_BOOL), "input"))) return rc;
   if (values->type != in->type) return tflrt_op_error(ctx, "values output type differs from the input type");
   if (indices->type != TFLRT_INT32 && indices->type != TFLRT_INT16)
     return tflrt_op_error(ctx, "indices output must be INT32 or INT16, got %s", tflrt_type_name(indices->type));
@@ -330,7 +270,9 @@ static int topk_eval(tflrt_ctx* ctx, tflrt_node* node) {
   tflrt_tensor* indices = tflrt_out(ctx, node, 1);
   int32_t dims[TFLRT_MAX_DIMS], k;
   int rc = topk_shape(ctx, node, dims, &k);
-  if (rc || (rc = eval_shape(ctx, values, in->ndims, dims)) || (rc = eval_shape(ctx, indices, in->ndims, dims))) return rc;
+  if (rc || (rc = tflrt_fit_output_shape(ctx, values, in->ndims, dims)) ||
+      (rc = tflrt_fit_output_shape(ctx, indices, in->ndims, dims)))
+    return rc;
   if (values->bytes == 0) return TFLRT_OK;
   int32_t* heap = node->scratch[d->scratch];
   if (in->data == NULL || values->data == NULL || indices->data == NULL || heap == NULL)
@@ -363,7 +305,7 @@ static int topk_eval(tflrt_ctx* ctx, tflrt_node* node) {
     for (int32_t j = size - 1; j >= 0; j--) {
       const int32_t c = heap[0];
       memcpy(vout + (size_t)j * es, row + (size_t)c * es, es);
-      store_index(indices->data, indices->type, r * k + j, c);
+      tflrt_set_int_at(indices->data, indices->type, r * k + j, c);
       heap[0] = heap[--size];
       sift_down(heap, size, 0, in->type, row);
     }

@@ -19,6 +19,7 @@
 
 #include "../quant/quant.h"
 #include "elementwise_binary.h"
+#include "op_util.h"
 
 #define ADD_OPTIONS_TYPE 11 /* BuiltinOptions union members */
 #define MUL_OPTIONS_TYPE 21
@@ -54,14 +55,6 @@ static int check_zero_points_zero(tflrt_ctx* ctx, const tflrt_tensor* a, const t
     return tflrt_op_error(ctx, "INT16 quantized inputs and output need zero point 0 (got %d, %d, %d)",
                           (int)a->zero_point, (int)b->zero_point, (int)out->zero_point);
   return TFLRT_OK;
-}
-
-/* TFLite's CheckedLog2: whether x is a power of two within 1e-3 in the exponent (float math). */
-static int checked_log2(float x, int* log2_rounded) {
-  const float l = logf(x) * (1.0f / logf(2.0f));
-  const float r = tflrt_roundf(l);
-  *log2_rounded = (int)r;
-  return fabsf(l - r) < 1e-3f;
 }
 
 /* General 8/16-bit ADD/SUB rescaling. allow_large_output: SUB accepts an output multiplier
@@ -103,8 +96,8 @@ static int prepare_add_sub_int16(tflrt_ctx* ctx, ew_binary* d, const tflrt_tenso
   if ((rc = check_zero_points_zero(ctx, a, b, out)) != TFLRT_OK) return rc;
   d->kind = EW_QS16;
   int la = 0, lb = 0, lo = 0;
-  const int pot = d->pot_scale_int16 && checked_log2(a->scale, &la) && checked_log2(b->scale, &lb) &&
-                  checked_log2(out->scale, &lo);
+  const int pot = d->pot_scale_int16 && tflrt_checked_log2(a->scale, &la) && tflrt_checked_log2(b->scale, &lb) &&
+                  tflrt_checked_log2(out->scale, &lo);
   if (!pot) {
     d->op = is_sub ? TFLRT_BINOP_SUB : TFLRT_BINOP_ADD;
     return prepare_add_sub_general(ctx, d, a, b, out, 15, is_sub);
@@ -133,9 +126,8 @@ static int add_sub_prepare(tflrt_ctx* ctx, tflrt_node* node, int is_sub) {
   ew_binary* d = node->data;
   const tflrt_tensor *a, *b;
   tflrt_tensor* out;
-  int rc = ew_prepare_shapes(ctx, node, d, TFLRT_MAX_DIMS, &a, &b, &out);
+  int rc = ew_prepare_same_type(ctx, node, d, &a, &b, &out);
   if (rc != TFLRT_OK) return rc;
-  if ((rc = ew_check_output_type(ctx, out, a->type)) != TFLRT_OK) return rc;
   d->op = is_sub ? TFLRT_BINOP_SUB : TFLRT_BINOP_ADD;
   switch (a->type) {
     case TFLRT_FLOAT32: return set_raw(d, EW_F32, a->type);
@@ -227,9 +219,8 @@ static int div_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   ew_binary* d = node->data;
   const tflrt_tensor *a, *b;
   tflrt_tensor* out;
-  int rc = ew_prepare_shapes(ctx, node, d, TFLRT_MAX_DIMS, &a, &b, &out);
+  int rc = ew_prepare_same_type(ctx, node, d, &a, &b, &out);
   if (rc != TFLRT_OK) return rc;
-  if ((rc = ew_check_output_type(ctx, out, a->type)) != TFLRT_OK) return rc;
   d->op = TFLRT_BINOP_DIV;
   switch (a->type) {
     case TFLRT_FLOAT32: return set_raw(d, EW_F32, a->type);
@@ -266,22 +257,17 @@ static int div_eval(tflrt_ctx* ctx, tflrt_node* node) {
   return ew_run(ctx, node, d, a, b, out);
 }
 
-static int arith_eval(tflrt_ctx* ctx, tflrt_node* node) {
-  const ew_binary* d = node->data;
-  return ew_run(ctx, node, d, tflrt_in(ctx, node, 0), tflrt_in(ctx, node, 1), tflrt_out(ctx, node, 0));
-}
-
 const tflrt_op tflrt_op_add = {
     .name = "ADD", .builtin_code = 0, .min_version = 1, .max_version = 5,
-    .data_size = sizeof(ew_binary), .parse = add_parse, .prepare = add_prepare, .eval = arith_eval,
+    .data_size = sizeof(ew_binary), .parse = add_parse, .prepare = add_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_sub = {
     .name = "SUB", .builtin_code = 41, .min_version = 1, .max_version = 5,
-    .data_size = sizeof(ew_binary), .parse = sub_parse, .prepare = sub_prepare, .eval = arith_eval,
+    .data_size = sizeof(ew_binary), .parse = sub_parse, .prepare = sub_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_mul = {
     .name = "MUL", .builtin_code = 18, .min_version = 1, .max_version = 7,
-    .data_size = sizeof(ew_binary), .parse = mul_parse, .prepare = mul_prepare, .eval = arith_eval,
+    .data_size = sizeof(ew_binary), .parse = mul_parse, .prepare = mul_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_div = {
     .name = "DIV", .builtin_code = 42, .min_version = 1, .max_version = 2,

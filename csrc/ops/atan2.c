@@ -7,15 +7,14 @@
 #include <math.h>
 
 #include "op.h"
+#include "op_util.h"
 
 static int atan2_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 2 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 2, 1);
+  if (rc) return rc;
   const tflrt_tensor* y = tflrt_in(ctx, node, 0);
   const tflrt_tensor* x = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!y || !x || !out) return tflrt_op_error(ctx, "an input or the output is missing");
   if (y->type != TFLRT_FLOAT32 && y->type != TFLRT_FLOAT64)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported (float32, float64)",
                          tflrt_type_name(y->type));

@@ -26,6 +26,7 @@
 
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 
 enum { BMM_OPTIONS_TYPE = 101 }; /* BuiltinOptions union: BatchMatMulOptions */
 enum { BMM_OPT_ADJ_X = 0, BMM_OPT_ADJ_Y = 1, BMM_OPT_ASYMMETRIC = 2 };
@@ -140,14 +141,11 @@ static int bmm_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   bmm_data* d = node->data;
   tflrt_bmm_params* p = &d->p;
   memset(p, 0, sizeof(*p));
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expects 2 inputs (lhs, rhs) and 1 output, got %d and %d",
-                          (int)node->n_inputs, (int)node->n_outputs);
+  int rc = tflrt_check_arity(ctx, node, 2, 2, 1, "lhs, rhs");
+  if (rc) return rc;
   const tflrt_tensor* lhs = tflrt_in(ctx, node, 0);
   const tflrt_tensor* rhs = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (lhs == NULL || rhs == NULL || out == NULL)
-    return tflrt_op_error(ctx, "the lhs and rhs tensors are required");
   const int32_t lt = lhs->type, rt = rhs->type, ot = out->type;
   if (lt == TFLRT_FLOAT32 && rt == TFLRT_FLOAT32 && ot == TFLRT_FLOAT32) d->kind = BMM_F32;
   else if (lt == TFLRT_FLOAT32 && rt == TFLRT_INT8 && ot == TFLRT_FLOAT32) d->kind = BMM_HYBRID;
@@ -272,15 +270,7 @@ typedef struct {
 
 static void bmm_quantize_rows(void* arg, int32_t begin, int32_t end) {
   const bmm_quantize_job* j = arg;
-  for (int32_t r = begin; r < end; r++) {
-    const size_t off = (size_t)r * j->k_depth;
-    if (j->asymmetric) {
-      j->k->f32_to_qd8_asym(j->x + off, j->k_depth, j->q + off, &j->scale[r], &j->zp[r]);
-    } else {
-      j->k->f32_to_qd8_sym(j->x + off, j->k_depth, j->q + off, &j->scale[r]);
-      j->zp[r] = 0;
-    }
-  }
+  tflrt_quantize_rows(j->k, j->asymmetric, j->x, j->k_depth, begin, end, j->q, j->scale, j->zp);
 }
 
 static int bmm_eval(tflrt_ctx* ctx, tflrt_node* node) {

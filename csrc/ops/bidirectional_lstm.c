@@ -21,46 +21,16 @@
 #include "op.h"
 
 #define BIDI_LSTM_OPTIONS_TYPE 69 /* BuiltinOptions union: BidirectionalSequenceLSTMOptions */
-enum { /* BidirectionalSequenceLSTMOptions field slots */
-       SLOT_ACTIVATION = 0,
-       SLOT_CELL_CLIP = 1,
-       SLOT_PROJ_CLIP = 2,
-       SLOT_MERGE_OUTPUTS = 3,
-       SLOT_TIME_MAJOR = 4,
-       SLOT_ASYMMETRIC_QUANTIZE_INPUTS = 5 };
+/* BidirectionalSequenceLSTMOptions field slots */
+static const lstm_option_slots BIDI_OPTION_SLOTS = {.activation = 0, .cell_clip = 1, .proj_clip = 2, .time_major = 4,
+                                                    .asymmetric = 5};
+enum { SLOT_MERGE_OUTPUTS = 3 };
 
 enum { IN_AUX_INPUT = 39 };
 
-static const lstm_slots FW_SLOTS = {
-    .w_in = {1, 2, 3, 4},
-    .w_rec = {5, 6, 7, 8},
-    .w_peep = {9, 10, -1, 11},
-    .bias = {12, 13, 14, 15},
-    .w_proj = 16,
-    .b_proj = 17,
-    .state_h = 35,
-    .state_c = 36,
-    .ln = {-1, -1, -1, -1},
-    .w_aux = {40, 41, 42, 43},
-};
-
-static const lstm_slots BW_SLOTS = {
-    .w_in = {18, 19, 20, 21},
-    .w_rec = {22, 23, 24, 25},
-    .w_peep = {26, 27, -1, 28},
-    .bias = {29, 30, 31, 32},
-    .w_proj = 33,
-    .b_proj = 34,
-    .state_h = 37,
-    .state_c = 38,
-    .ln = {-1, -1, -1, -1},
-    .w_aux = {44, 45, 46, 47},
-};
-
 typedef struct {
-  int32_t activation;
-  float cell_clip, proj_clip;
-  int32_t merge_outputs, time_major, asymmetric;
+  lstm_options opt;
+  int32_t merge_outputs;
   int32_t aux_weights;   /* both directions add the auxiliary input's products */
   int32_t bw_reads_aux;  /* the backward cell's input is the auxiliary input */
   lstm_cell fw, bw;
@@ -69,42 +39,21 @@ typedef struct {
 
 static int bidi_parse(tflrt_ctx* ctx, tflrt_node* node) {
   bidi_data* d = node->data;
-  int8_t act = 0;
-  float cell_clip = 0.0f, proj_clip = 0.0f;
-  int merge = 0, time_major = 0, asym = 0;
-  if (node->options != NULL && node->options_type == BIDI_LSTM_OPTIONS_TYPE) {
-    if (fb_i8(node->options, SLOT_ACTIVATION, 0, &act) || fb_f32(node->options, SLOT_CELL_CLIP, 0.0f, &cell_clip) ||
-        fb_f32(node->options, SLOT_PROJ_CLIP, 0.0f, &proj_clip) ||
-        fb_bool(node->options, SLOT_MERGE_OUTPUTS, 0, &merge) ||
-        fb_bool(node->options, SLOT_TIME_MAJOR, 1, &time_major) || /* the schema's default is true */
-        fb_bool(node->options, SLOT_ASYMMETRIC_QUANTIZE_INPUTS, 0, &asym))
-      return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed BidirectionalSequenceLSTMOptions");
-  }
-  if (act < TFLRT_ACT_NONE || act > TFLRT_ACT_SIGN_BIT)
-    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "unknown fused activation function %d", (int)act);
-  if (!(cell_clip >= 0.0f) || !(proj_clip >= 0.0f))
-    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "cell_clip (%g) and proj_clip (%g) must be >= 0", (double)cell_clip,
-                         (double)proj_clip);
-  d->activation = act;
-  d->cell_clip = cell_clip;
-  d->proj_clip = proj_clip;
+  int merge = 0;
+  if (node->options != NULL && node->options_type == BIDI_LSTM_OPTIONS_TYPE &&
+      fb_bool(node->options, SLOT_MERGE_OUTPUTS, 0, &merge))
+    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed BidirectionalSequenceLSTMOptions");
   d->merge_outputs = merge != 0;
-  d->time_major = time_major != 0;
-  d->asymmetric = asym != 0;
-  return TFLRT_OK;
+  /* time_major: the schema's default is true */
+  return lstm_parse_options(ctx, node, BIDI_LSTM_OPTIONS_TYPE, "BidirectionalSequenceLSTMOptions", &BIDI_OPTION_SLOTS,
+                            1, &d->opt);
 }
 
 static int setup_cell(tflrt_ctx* ctx, tflrt_node* node, const bidi_data* d, lstm_cell* c, const lstm_slots* sl,
                       const tflrt_tensor* input, const tflrt_tensor* aux) {
   int rc;
-  memset(c, 0, sizeof(*c));
-  c->sl = *sl;
-  if ((rc = lstm_check(ctx, node, sl, input, aux, d->time_major, 0, &c->s)) != TFLRT_OK) return rc;
-  c->activation = d->activation;
-  c->cell_clip = d->cell_clip;
-  c->proj_clip = d->proj_clip;
-  c->time_major = (uint8_t)d->time_major;
-  c->asymmetric = (uint8_t)d->asymmetric;
+  lstm_cell_init(c, sl, &d->opt);
+  if ((rc = lstm_check(ctx, node, sl, input, aux, d->opt.time_major, 0, &c->s)) != TFLRT_OK) return rc;
   return lstm_cell_prepare(ctx, node, c);
 }
 
@@ -136,8 +85,9 @@ static int bidi_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if (d->bw_reads_aux && (aux->ndims != 3 || aux->dims[0] != input->dims[0] || aux->dims[1] != input->dims[1]))
     return tflrt_op_error(ctx, "the auxiliary input (read by the backward cell) must have the input's first two "
                           "dimensions");
-  if ((rc = setup_cell(ctx, node, d, &d->fw, &FW_SLOTS, input, fw_aux_f ? aux : NULL)) != TFLRT_OK) return rc;
-  if ((rc = setup_cell(ctx, node, d, &d->bw, &BW_SLOTS, bw_input, fw_aux_f ? aux : NULL)) != TFLRT_OK) return rc;
+  const lstm_slots fw_slots = lstm_make_slots(1, 35, 36, -1, 40), bw_slots = lstm_make_slots(18, 37, 38, -1, 44);
+  if ((rc = setup_cell(ctx, node, d, &d->fw, &fw_slots, input, fw_aux_f ? aux : NULL)) != TFLRT_OK) return rc;
+  if ((rc = setup_cell(ctx, node, d, &d->bw, &bw_slots, bw_input, fw_aux_f ? aux : NULL)) != TFLRT_OK) return rc;
   const lstm_shape *f = &d->fw.s, *b = &d->bw.s;
   if (f->mode != b->mode || f->n_cell != b->n_cell || f->n_output != b->n_output || f->n_input != b->n_input)
     return tflrt_op_error(ctx, "the forward and backward cells must have the same weight type, cell count (%d, %d), "

@@ -13,6 +13,7 @@
 
 #include "broadcast.h"
 #include "op.h"
+#include "op_util.h"
 
 enum { BIT_XOR, BIT_RSHIFT };
 
@@ -28,12 +29,10 @@ static int int_type_ok(int32_t t) {
 
 static int bitwise_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   bitwise_data* d = node->data;
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 2 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 2, 1);
+  if (rc) return rc;
   const tflrt_tensor* in[2] = {tflrt_in(ctx, node, 0), tflrt_in(ctx, node, 1)};
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!in[0] || !in[1] || !out) return tflrt_op_error(ctx, "an input or the output is missing");
   if (!int_type_ok(in[0]->type))
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported (8/16/32-bit integers)",
                          tflrt_type_name(in[0]->type));
@@ -142,12 +141,10 @@ static int parse_rshift(tflrt_ctx* ctx, tflrt_node* node) {
 /* ---- BITCAST ---- */
 
 static int bitcast_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!in || !out) return tflrt_op_error(ctx, "the input or the output is missing");
   const size_t si = tflrt_type_size(in->type), so = tflrt_type_size(out->type);
   if (si == 0 || so == 0)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "cannot bitcast %s to %s", tflrt_type_name(in->type),

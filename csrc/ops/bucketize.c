@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define BUCKETIZE_OPTIONS_TYPE 115 /* BuiltinOptions: BucketizeOptions {boundaries: [float]} */
 
@@ -27,12 +28,10 @@ static int bucketize_parse(tflrt_ctx* ctx, tflrt_node* node) {
 
 static int bucketize_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const bucketize_data* d = node->data;
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!in || !out) return tflrt_op_error(ctx, "the input or the output is missing");
   for (uint32_t i = 1; i < d->boundaries.len; i++)
     if (fb_vec_f32_at(&d->boundaries, i) < fb_vec_f32_at(&d->boundaries, i - 1))
       return tflrt_op_error(ctx, "expected sorted boundaries (boundary %u is smaller than the one before)", (unsigned)i);

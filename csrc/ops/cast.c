@@ -8,16 +8,15 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define CAST_BLOCK_ELEMENTS 16384
 
 static int cast_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input and the output are required");
   if (!tflrt_cast_supported(in->type) || !tflrt_cast_supported(out->type))
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED,
                          "CAST from %s to %s is not supported (supported: FLOAT32, FLOAT16, FLOAT64, COMPLEX64, "
@@ -47,16 +46,10 @@ static int cast_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const int64_t n = tflrt_num_elements(in);
   if (n <= 0) return TFLRT_OK;
   if (in->data == NULL || out->data == NULL) return tflrt_op_error(ctx, "input or output tensor has no data");
-  const int64_t blocks = (n + CAST_BLOCK_ELEMENTS - 1) / CAST_BLOCK_ELEMENTS;
-  if (blocks > INT32_MAX) return tflrt_op_error(ctx, "tensor too large");
   cast_job job = {.fn = ctx->k->unary.cast, .in_type = in->type, .out_type = out->type, .x = in->data,
                   .y = out->data, .n = (size_t)n, .in_size = tflrt_type_size(in->type),
                   .out_size = tflrt_type_size(out->type)};
-  if (blocks == 1)
-    cast_blocks(&job, 0, 1);
-  else
-    tflrt_parallel_for(ctx, (int32_t)blocks, cast_blocks, &job);
-  return TFLRT_OK;
+  return tflrt_parallel_blocks(ctx, n, CAST_BLOCK_ELEMENTS, cast_blocks, &job);
 }
 
 const tflrt_op tflrt_op_cast = {.name = "CAST", .builtin_code = 53, .min_version = 1, .max_version = 9,

@@ -74,32 +74,27 @@ static int less_equal_prepare(tflrt_ctx* ctx, tflrt_node* node) { return cmp_pre
 static int greater_prepare(tflrt_ctx* ctx, tflrt_node* node) { return cmp_prepare(ctx, node, TFLRT_CMP_GT); }
 static int greater_equal_prepare(tflrt_ctx* ctx, tflrt_node* node) { return cmp_prepare(ctx, node, TFLRT_CMP_GE); }
 
-static int cmp_eval(tflrt_ctx* ctx, tflrt_node* node) {
-  const ew_binary* d = node->data;
-  return ew_run(ctx, node, d, tflrt_in(ctx, node, 0), tflrt_in(ctx, node, 1), tflrt_out(ctx, node, 0));
-}
-
 const tflrt_op tflrt_op_equal = {
     .name = "EQUAL", .builtin_code = 71, .min_version = 1, .max_version = 5,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = equal_prepare, .eval = cmp_eval,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = equal_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_not_equal = {
     .name = "NOT_EQUAL", .builtin_code = 72, .min_version = 1, .max_version = 4,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = not_equal_prepare, .eval = cmp_eval,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = not_equal_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_less = {
     .name = "LESS", .builtin_code = 58, .min_version = 1, .max_version = 3,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = less_prepare, .eval = cmp_eval,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = less_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_less_equal = {
     .name = "LESS_EQUAL", .builtin_code = 63, .min_version = 1, .max_version = 2,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = less_equal_prepare, .eval = cmp_eval,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = less_equal_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_greater = {
     .name = "GREATER", .builtin_code = 61, .min_version = 1, .max_version = 2,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = greater_prepare, .eval = cmp_eval,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = greater_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_greater_equal = {
     .name = "GREATER_EQUAL", .builtin_code = 62, .min_version = 1, .max_version = 3,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = greater_equal_prepare, .eval = cmp_eval,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = greater_equal_prepare, .eval = ew_eval,
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 enum { CPLX_REAL, CPLX_IMAG, CPLX_ABS };
 
@@ -16,12 +17,10 @@ typedef struct {
 } complex_data;
 
 static int complex_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!in || !out) return tflrt_op_error(ctx, "the input or the output is missing");
   if (in->type != TFLRT_COMPLEX64 && in->type != TFLRT_COMPLEX128)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "the input must be complex64 or complex128, got %s",
                          tflrt_type_name(in->type));

@@ -19,10 +19,12 @@
 
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 
 #define CONCAT_OPTIONS_TYPE 10 /* BuiltinOptions: ConcatenationOptions {axis, fused_activation} */
 #define PACK_OPTIONS_TYPE 59   /* PackOptions {values_count, axis} */
 #define UNPACK_OPTIONS_TYPE 64 /* UnpackOptions {num, axis} */
+#define PACK_CODE 83           /* BuiltinOperator PACK */
 #define SPLIT_OPTIONS_TYPE 35  /* SplitOptions {num_splits} */
 #define SPLITV_OPTIONS_TYPE 79 /* SplitVOptions {num_splits} */
 
@@ -45,33 +47,29 @@ typedef struct {
 
 /* ---- shared helpers ---- */
 
+/* tflrt_check_arity with every input required; n_out < 0: any number of outputs. */
 static int check_arity(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in, int32_t n_out) {
-  if (node->n_inputs < min_in || node->n_inputs > max_in)
-    return tflrt_op_error(ctx, "expected %d%s input(s), got %d", (int)min_in, max_in > min_in ? " or more" : "",
-                          (int)node->n_inputs);
-  if (n_out >= 0 && node->n_outputs != n_out)
-    return tflrt_op_error(ctx, "expected %d output(s), got %d", (int)n_out, (int)node->n_outputs);
-  for (int32_t i = 0; i < node->n_inputs; i++)
-    if (tflrt_in(ctx, node, i) == NULL) return tflrt_op_error(ctx, "input %d is missing", (int)i);
-  for (int32_t i = 0; i < node->n_outputs; i++)
-    if (tflrt_out(ctx, node, i) == NULL) return tflrt_op_error(ctx, "output %d is missing", (int)i);
-  return TFLRT_OK;
+  int rc = tflrt_check_arity(ctx, node, min_in, max_in, n_out >= 0 ? n_out : node->n_outputs, NULL);
+  for (int32_t i = min_in; rc == TFLRT_OK && i < node->n_inputs; i++)
+    if (tflrt_in(ctx, node, i) == NULL) rc = tflrt_op_error(ctx, "input %d is missing", (int)i);
+  return rc;
 }
 
 /* Types whose values these ops move as raw bytes. */
-static int movable_type(int32_t type) {
-  switch (type) {
-    case TFLRT_FLOAT32: case TFLRT_FLOAT16: case TFLRT_BFLOAT16: case TFLRT_INT32: case TFLRT_UINT8:
-    case TFLRT_INT64: case TFLRT_BOOL: case TFLRT_INT16: case TFLRT_INT8: case TFLRT_UINT32:
-    case TFLRT_UINT16: case TFLRT_UINT64: case TFLRT_FLOAT64:
-      return 1;
-    default:
-      return 0;
-  }
-}
+#define MOVABLE_TYPES                                                                                            \
+  (TFLRT_TYPE_BIT(TFLRT_FLOAT32) | TFLRT_TYPE_BIT(TFLRT_FLOAT16) | TFLRT_TYPE_BIT(TFLRT_BFLOAT16) |              \
+   TFLRT_TYPE_BIT(TFLRT_FLOAT64) | TFLRT_TYPE_BIT(TFLRT_BOOL) | TFLRT_TYPE_BIT(TFLRT_INT8) |                     \
+   TFLRT_TYPE_BIT(TFLRT_UINT8) | TFLRT_TYPE_BIT(TFLRT_INT16) | TFLRT_TYPE_BIT(TFLRT_UINT16) |                    \
+   TFLRT_TYPE_BIT(TFLRT_INT32) | TFLRT_TYPE_BIT(TFLRT_UINT32) | TFLRT_TYPE_BIT(TFLRT_INT64) |                    \
+   TFLRT_TYPE_BIT(TFLRT_UINT64))
 
-static int unsupported_type(tflrt_ctx* ctx, int32_t type) {
-  return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(type));
+/* CONCATENATION and PACK: input 0 of a movable type, the output of the same type. */
+static int check_join_types(tflrt_ctx* ctx, const tflrt_tensor* t0, const tflrt_tensor* out) {
+  int rc = tflrt_check_type_in(ctx, t0->type, MOVABLE_TYPES, NULL);
+  if (rc == TFLRT_OK && out->type != t0->type)
+    rc = tflrt_op_error(ctx, "output type %s differs from input type %s", tflrt_type_name(out->type),
+                        tflrt_type_name(t0->type));
+  return rc;
 }
 
 static int same_quant(const tflrt_tensor* a, const tflrt_tensor* b) {
@@ -85,32 +83,6 @@ static void axis_sizes(const tflrt_tensor* t, int32_t axis, int64_t* outer, int6
   for (int32_t i = axis + 1; i < t->ndims; i++) in *= t->dims[i];
   *outer = o;
   *inner_bytes = in;
-}
-
-/* One scalar integer from an int32/int64 tensor (axis tensors). */
-static int read_scalar_int(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int64_t* v) {
-  if (t->type != TFLRT_INT32 && t->type != TFLRT_INT64)
-    return tflrt_op_error(ctx, "%s must be INT32 or INT64, got %s", what, tflrt_type_name(t->type));
-  if (tflrt_num_elements(t) != 1) return tflrt_op_error(ctx, "%s must hold exactly one value", what);
-  const size_t es = tflrt_type_size(t->type);
-  if (t->data == NULL || t->bytes < es) return tflrt_op_error(ctx, "%s has no data", what);
-  if (t->type == TFLRT_INT32) {
-    int32_t x;
-    memcpy(&x, t->data, 4);
-    *v = x;
-  } else {
-    memcpy(v, t->data, 8);
-  }
-  return TFLRT_OK;
-}
-
-static int normalize_axis(tflrt_ctx* ctx, int64_t axis, int32_t rank, int32_t* out) {
-  const int64_t a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank)
-    return tflrt_op_error(ctx, "axis %lld is out of range for rank %d (valid: [%d, %d])", (long long)axis, (int)rank,
-                          (int)-rank, (int)rank - 1);
-  *out = (int32_t)a;
-  return TFLRT_OK;
 }
 
 /* In eval: set a dynamic output's shape, or check that a planned one matches. */
@@ -184,10 +156,7 @@ static int concat_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if (rc) return rc;
   const tflrt_tensor* t0 = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!movable_type(t0->type)) return unsupported_type(ctx, t0->type);
-  if (out->type != t0->type)
-    return tflrt_op_error(ctx, "output type %s differs from input type %s", tflrt_type_name(out->type),
-                          tflrt_type_name(t0->type));
+  if ((rc = check_join_types(ctx, t0, out))) return rc;
   const int32_t rank = t0->ndims;
   int32_t dims[TFLRT_MAX_DIMS];
   int32_t out_rank = rank;
@@ -198,7 +167,7 @@ static int concat_prepare(tflrt_ctx* ctx, tflrt_node* node) {
     out_rank = 1;
     dims[0] = 0;
   } else {
-    if ((rc = normalize_axis(ctx, d->axis, rank, &d->norm_axis))) return rc;
+    if ((rc = tflrt_normalize_axis(ctx, d->axis, rank, &d->norm_axis))) return rc;
     memcpy(dims, t0->dims, sizeof(int32_t) * (size_t)rank);
     dims[d->norm_axis] = 0;
   }
@@ -313,11 +282,13 @@ static int concat_eval(tflrt_ctx* ctx, tflrt_node* node) { return join_eval(ctx,
 
 /* ---- PACK ---- */
 
+/* PACK and UNPACK: PackOptions {values_count, axis} / UnpackOptions {num, axis}. */
 static int pack_parse(tflrt_ctx* ctx, tflrt_node* node) {
   axis_data* d = node->data;
   d->count = 0;
   d->axis = 0;
-  return read_options(ctx, node, PACK_OPTIONS_TYPE, 0, &d->count, 1, &d->axis);
+  const int32_t type = node->builtin_code == PACK_CODE ? PACK_OPTIONS_TYPE : UNPACK_OPTIONS_TYPE;
+  return read_options(ctx, node, type, 0, &d->count, 1, &d->axis);
 }
 
 static int pack_prepare(tflrt_ctx* ctx, tflrt_node* node) {
@@ -328,13 +299,10 @@ static int pack_prepare(tflrt_ctx* ctx, tflrt_node* node) {
     return tflrt_op_error(ctx, "values_count is %d but the node has %d inputs", (int)d->count, (int)node->n_inputs);
   const tflrt_tensor* t0 = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!movable_type(t0->type)) return unsupported_type(ctx, t0->type);
-  if (out->type != t0->type)
-    return tflrt_op_error(ctx, "output type %s differs from input type %s", tflrt_type_name(out->type),
-                          tflrt_type_name(t0->type));
+  if ((rc = check_join_types(ctx, t0, out))) return rc;
   const int32_t out_rank = t0->ndims + 1;
   if (out_rank > TFLRT_MAX_DIMS) return tflrt_op_error(ctx, "output rank %d exceeds %d", (int)out_rank, TFLRT_MAX_DIMS);
-  if ((rc = normalize_axis(ctx, d->axis, out_rank, &d->norm_axis))) return rc;
+  if ((rc = tflrt_normalize_axis(ctx, d->axis, out_rank, &d->norm_axis))) return rc;
   for (int32_t i = 0; i < node->n_inputs; i++) {
     const tflrt_tensor* t = tflrt_in(ctx, node, i);
     if (t->type != t0->type || !tflrt_same_shape(t, t0))
@@ -382,7 +350,8 @@ static int split_copy(tflrt_ctx* ctx, tflrt_node* node, const tflrt_tensor* in, 
 }
 
 static int split_check_types(tflrt_ctx* ctx, const tflrt_node* node, const tflrt_tensor* in, int check_quant) {
-  if (!movable_type(in->type)) return unsupported_type(ctx, in->type);
+  int rc = tflrt_check_type_in(ctx, in->type, MOVABLE_TYPES, NULL);
+  if (rc) return rc;
   for (int32_t i = 0; i < node->n_outputs; i++) {
     const tflrt_tensor* t = tflrt_out(ctx, node, i);
     if (t->type != in->type)
@@ -395,20 +364,13 @@ static int split_check_types(tflrt_ctx* ctx, const tflrt_node* node, const tflrt
   return TFLRT_OK;
 }
 
-static int unpack_parse(tflrt_ctx* ctx, tflrt_node* node) {
-  axis_data* d = node->data;
-  d->count = 0;
-  d->axis = 0;
-  return read_options(ctx, node, UNPACK_OPTIONS_TYPE, 0, &d->count, 1, &d->axis);
-}
-
 static int unpack_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   axis_data* d = node->data;
   int rc = check_arity(ctx, node, 1, 1, -1);
   if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   if (in->ndims < 1) return tflrt_op_error(ctx, "input must have rank >= 1");
-  if ((rc = normalize_axis(ctx, d->axis, in->ndims, &d->norm_axis))) return rc;
+  if ((rc = tflrt_normalize_axis(ctx, d->axis, in->ndims, &d->norm_axis))) return rc;
   if (d->count != node->n_outputs)
     return tflrt_op_error(ctx, "num is %d but the node has %d outputs", (int)d->count, (int)node->n_outputs);
   if (in->dims[d->norm_axis] != d->count)
@@ -493,8 +455,8 @@ static int split_shape(tflrt_ctx* ctx, tflrt_node* node, int in_eval) {
   const tflrt_tensor* in = tflrt_in(ctx, node, is_v ? 0 : 1);
   const tflrt_tensor* sizes = is_v ? tflrt_in(ctx, node, 1) : NULL;
   int64_t axis = 0;
-  int rc = read_scalar_int(ctx, tflrt_in(ctx, node, is_v ? 2 : 0), "axis", &axis);
-  if (rc || (rc = normalize_axis(ctx, axis, in->ndims, &d->norm_axis))) return rc;
+  int rc = tflrt_read_scalar_int(ctx, tflrt_in(ctx, node, is_v ? 2 : 0), "axis", &axis);
+  if (rc || (rc = tflrt_normalize_axis(ctx, axis, in->ndims, &d->norm_axis))) return rc;
   const int32_t ax = d->norm_axis, dim = in->dims[ax];
   int32_t minus_one, fill;
   if ((rc = split_check_sizes(ctx, node, dim, ax, sizes, &minus_one, &fill))) return rc;
@@ -557,7 +519,7 @@ const tflrt_op tflrt_op_pack = {
 };
 const tflrt_op tflrt_op_unpack = {
     .name = "UNPACK", .builtin_code = 88, .min_version = 1, .max_version = 6,
-    .data_size = sizeof(axis_data), .parse = unpack_parse, .prepare = unpack_prepare, .eval = unpack_eval,
+    .data_size = sizeof(axis_data), .parse = pack_parse, .prepare = unpack_prepare, .eval = unpack_eval,
 };
 const tflrt_op tflrt_op_split = {
     .name = "SPLIT", .builtin_code = 49, .min_version = 1, .max_version = 5,

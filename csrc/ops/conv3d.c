@@ -9,6 +9,7 @@
 
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 #include "padding.h"
 
 enum { CONV3D_OPTIONS_TYPE = 106 }; /* BuiltinOptions union: Conv3DOptions */
@@ -53,15 +54,12 @@ static int conv3d_parse(tflrt_ctx* ctx, tflrt_node* node) {
 static int conv3d_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   conv3d_data* d = node->data;
   tflrt_conv3d_params* p = &d->p;
-  if (node->n_inputs < 2 || node->n_inputs > 3 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expects 2 or 3 inputs (input, filter, optional bias) and 1 "
-                          "output, got %d and %d", (int)node->n_inputs, (int)node->n_outputs);
+  int rc = tflrt_check_arity(ctx, node, 2, 3, 1, "input, filter, optional bias");
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* filter = tflrt_in(ctx, node, 1);
   const tflrt_tensor* bias = tflrt_in(ctx, node, 2);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || filter == NULL || out == NULL)
-    return tflrt_op_error(ctx, "the input and filter tensors are required");
   if (in->ndims != 5 || filter->ndims != 5)
     return tflrt_op_error(ctx, "input and filter must be 5-D (got ranks %d and %d)",
                           (int)in->ndims, (int)filter->ndims);

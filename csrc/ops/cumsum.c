@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define CUMSUM_OPTIONS_TYPE 102 /* BuiltinOptions: CumsumOptions */
 
@@ -26,30 +27,24 @@ static int cumsum_parse(tflrt_ctx* ctx, tflrt_node* node) {
 }
 
 static int read_axis(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_tensor* at, int32_t* axis) {
-  int32_t a;
-  if (at->data == NULL || at->bytes < 4) return tflrt_op_error(ctx, "axis has no data");
-  memcpy(&a, at->data, 4);
-  const int64_t n = a < 0 ? (int64_t)a + in->ndims : a;
-  if (n < 0 || n >= in->ndims) return tflrt_op_error(ctx, "axis %d is out of range for rank %d", (int)a, (int)in->ndims);
-  *axis = (int32_t)n;
-  return TFLRT_OK;
+  int64_t a;
+  int rc = tflrt_read_scalar_int(ctx, at, "axis", &a);
+  return rc ? rc : tflrt_normalize_axis(ctx, a, in->ndims, axis);
 }
-
 static int cumsum_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 2 inputs and 1 output, got %d and %d", (int)node->n_inputs, (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 2, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* at = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || at == NULL || out == NULL) return tflrt_op_error(ctx, "an input or the output is missing");
-  if (in->type != TFLRT_INT32 && in->type != TFLRT_INT64 && in->type != TFLRT_FLOAT32)
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported (INT32, INT64, FLOAT32)", tflrt_type_name(in->type));
+  const uint32_t types = TFLRT_TYPE_BIT(TFLRT_INT32) | TFLRT_TYPE_BIT(TFLRT_INT64) | TFLRT_TYPE_BIT(TFLRT_FLOAT32);
+  if ((rc = tflrt_check_type_in(ctx, in->type, types, NULL))) return rc;
   if (out->type != in->type) return tflrt_op_error(ctx, "output type differs from the input type");
   if (at->type != TFLRT_INT32 || tflrt_num_elements(at) != 1) return tflrt_op_error(ctx, "axis must be one INT32 value");
   if (in->ndims < 1) return tflrt_op_error(ctx, "input must have rank >= 1");
   if (tflrt_is_const(at)) {
     int32_t axis;
-    int rc = read_axis(ctx, in, at, &axis);
+    rc = read_axis(ctx, in, at, &axis);
     if (rc) return rc;
   }
   return tflrt_set_output_shape(ctx, out, in->ndims, in->dims);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define MAX_LEVELS (2 * TFLRT_MAX_DIMS)
 
@@ -93,12 +94,10 @@ static void walk_level(densify_walk* w, int32_t level, int64_t pos) {
 }
 
 static int densify_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input or the output is missing");
   const tflrt_sparsity* sp = tflrt_tensor_sparsity(ctx, in);
   if (!tflrt_is_const(in) || sp == NULL)
     return tflrt_op_error(ctx, "the input (tensor %d '%s') must be a sparse constant", (int)in->index, in->name);

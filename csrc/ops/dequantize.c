@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define BLOCK 4096 /* elements per work item */
 
@@ -24,12 +25,10 @@ typedef struct {
 static int dequantize_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   dequantize_data* d = node->data;
   memset(d, 0, sizeof(*d));
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input is required");
   const int32_t ti = in->type;
   if (ti != TFLRT_INT8 && ti != TFLRT_UINT8 && ti != TFLRT_INT16 && ti != TFLRT_FLOAT16)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED,
@@ -46,13 +45,8 @@ static int dequantize_prepare(tflrt_ctx* ctx, tflrt_node* node) {
         return tflrt_op_error(ctx, "int16 input needs zero point 0, got %lld", (long long)in->zero_points[i]);
     }
     if (in->nq > 1) {
-      if (in->qdim < 0 || in->qdim >= in->ndims || in->dims[in->qdim] != in->nq)
-        return tflrt_op_error(ctx, "input has %d per-channel scales along axis %d, which does not match its shape",
-                              (int)in->nq, (int)in->qdim);
+      if ((rc = tflrt_per_channel_layout(ctx, in, in, "input", &d->channels, &d->inner))) return rc;
       d->per_channel = 1;
-      d->channels = in->nq;
-      d->inner = 1;
-      for (int32_t i = in->qdim + 1; i < in->ndims; i++) d->inner *= in->dims[i];
     }
   }
   return tflrt_set_output_shape(ctx, out, in->ndims, in->dims);
@@ -127,11 +121,8 @@ static int dequantize_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const int64_t n = tflrt_num_elements(in);
   if (n == 0) return TFLRT_OK;
   if (in->data == NULL || out->data == NULL) return tflrt_op_error(ctx, "input or output tensor has no data");
-  const int64_t blocks = (n + BLOCK - 1) / BLOCK;
-  if (blocks > INT32_MAX) return tflrt_op_error(ctx, "tensor too large");
   dequantize_work w = {.d = node->data, .in = in, .out = out->data, .n = n};
-  tflrt_parallel_for(ctx, (int32_t)blocks, dequantize_block, &w);
-  return TFLRT_OK;
+  return tflrt_parallel_blocks(ctx, n, BLOCK, dequantize_block, &w);
 }
 
 const tflrt_op tflrt_op_dequantize = {

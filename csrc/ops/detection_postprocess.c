@@ -34,6 +34,7 @@
 
 #include "../loader/flexbuffer.h"
 #include "op.h"
+#include "op_util.h"
 
 #define DEFAULT_DETECTIONS_PER_CLASS 100
 
@@ -139,13 +140,11 @@ static int carve(size_t* total, size_t n, size_t es, size_t* off) {
 
 static int detection_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   detection_data* d = node->data;
-  if (node->n_inputs != 3 || node->n_outputs != 4)
-    return tflrt_op_error(ctx, "expected 3 inputs and 4 outputs, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 3, 4);
+  if (rc) return rc;
   const tflrt_tensor* boxes = tflrt_in(ctx, node, 0);
   const tflrt_tensor* classes = tflrt_in(ctx, node, 1);
   const tflrt_tensor* anchors = tflrt_in(ctx, node, 2);
-  if (!boxes || !classes || !anchors) return tflrt_op_error(ctx, "an input is missing");
   if (boxes->ndims != 3 || boxes->dims[0] != 1 || boxes->dims[2] < 4)
     return tflrt_op_error(ctx, "box encodings must be [1, num_boxes, >= 4]");
   const int32_t n = boxes->dims[1];

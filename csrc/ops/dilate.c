@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 typedef struct {
   int dynamic;
@@ -29,14 +30,12 @@ static int size_output(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_tenso
 
 static int dilate_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   dilate_data* d = node->data;
-  if (node->n_inputs != 3 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 3 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 3, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* dil = tflrt_in(ctx, node, 1);
   const tflrt_tensor* pad = tflrt_in(ctx, node, 2);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!in || !dil || !pad || !out) return tflrt_op_error(ctx, "an input or the output is missing");
   if (in->ndims < 1) return tflrt_op_error(ctx, "the input must have rank >= 1");
   if (tflrt_type_size(in->type) == 0)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(in->type));

@@ -8,16 +8,15 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 static int dus_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 3 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 3 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 3, 1);
+  if (rc) return rc;
   const tflrt_tensor* op = tflrt_in(ctx, node, 0);
   const tflrt_tensor* upd = tflrt_in(ctx, node, 1);
   const tflrt_tensor* start = tflrt_in(ctx, node, 2);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!op || !upd || !start || !out) return tflrt_op_error(ctx, "an input or the output is missing");
   if (tflrt_type_size(op->type) == 0)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(op->type));
   if (upd->type != op->type || out->type != op->type)

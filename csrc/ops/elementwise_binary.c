@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../quant/quant.h"
+#include "op_util.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Shared glue                                                                               */
@@ -37,13 +38,11 @@ int ew_parse_options(tflrt_ctx* ctx, tflrt_node* node, int32_t options_type, int
 
 int ew_prepare_shapes(tflrt_ctx* ctx, tflrt_node* node, ew_binary* d, int32_t max_rank,
                       const tflrt_tensor** a, const tflrt_tensor** b, tflrt_tensor** out) {
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 2 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 2, 1);
+  if (rc) return rc;
   const tflrt_tensor* ta = tflrt_in(ctx, node, 0);
   const tflrt_tensor* tb = tflrt_in(ctx, node, 1);
   tflrt_tensor* to = tflrt_out(ctx, node, 0);
-  if (ta == NULL || tb == NULL || to == NULL) return tflrt_op_error(ctx, "both inputs and the output are required");
   if (ta->type != tb->type)
     return tflrt_op_error(ctx, "input types differ: %s and %s", tflrt_type_name(ta->type), tflrt_type_name(tb->type));
   memset(&d->p, 0, sizeof(d->p));
@@ -51,7 +50,6 @@ int ew_prepare_shapes(tflrt_ctx* ctx, tflrt_node* node, ew_binary* d, int32_t ma
   d->same_shape = (uint8_t)tflrt_same_shape(ta, tb);
   int32_t nd = 0, dims[TFLRT_MAX_DIMS];
   const tflrt_tensor* ins[2] = {ta, tb};
-  int rc;
   if (d->same_shape) {
     nd = ta->ndims;
     for (int32_t i = 0; i < nd; i++) dims[i] = ta->dims[i];
@@ -64,6 +62,12 @@ int ew_prepare_shapes(tflrt_ctx* ctx, tflrt_node* node, ew_binary* d, int32_t ma
   *b = tb;
   *out = to;
   return TFLRT_OK;
+}
+
+int ew_prepare_same_type(tflrt_ctx* ctx, tflrt_node* node, ew_binary* d, const tflrt_tensor** a, const tflrt_tensor** b,
+                         tflrt_tensor** out) {
+  int rc = ew_prepare_shapes(ctx, node, d, TFLRT_MAX_DIMS, a, b, out);
+  return rc ? rc : ew_check_output_type(ctx, *out, (*a)->type);
 }
 
 int ew_check_output_type(tflrt_ctx* ctx, const tflrt_tensor* out, int32_t type) {
@@ -292,7 +296,7 @@ int ew_run(tflrt_ctx* ctx, tflrt_node* node, const ew_binary* d, const tflrt_ten
   return ew_run_with(ctx, d, &d->p, d->op, a, b, out);
 }
 
-static int ew_eval_plain(tflrt_ctx* ctx, tflrt_node* node) {
+int ew_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const ew_binary* d = node->data;
   return ew_run(ctx, node, d, tflrt_in(ctx, node, 0), tflrt_in(ctx, node, 1), tflrt_out(ctx, node, 0));
 }
@@ -417,7 +421,7 @@ static int floor_eval(tflrt_ctx* ctx, tflrt_node* node) {
     int rc = ew_check_no_value(ctx, b, 0, "division by zero");
     if (rc != TFLRT_OK) return rc;
   }
-  return ew_eval_plain(ctx, node);
+  return ew_eval(ctx, node);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -428,10 +432,9 @@ static int sqrdiff_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   ew_binary* d = node->data;
   const tflrt_tensor *a, *b;
   tflrt_tensor* out;
-  int rc = ew_prepare_shapes(ctx, node, d, TFLRT_MAX_DIMS, &a, &b, &out);
+  int rc = ew_prepare_same_type(ctx, node, d, &a, &b, &out);
   if (rc != TFLRT_OK) return rc;
   d->op = TFLRT_BINOP_SQRDIFF;
-  if ((rc = ew_check_output_type(ctx, out, a->type)) != TFLRT_OK) return rc;
   if (a->type == TFLRT_FLOAT32 || a->type == TFLRT_INT32) {
     d->kind = raw_kind(a->type);
     return TFLRT_OK;
@@ -465,11 +468,11 @@ static int sqrdiff_prepare(tflrt_ctx* ctx, tflrt_node* node) {
 
 const tflrt_op tflrt_op_maximum = {
     .name = "MAXIMUM", .builtin_code = 55, .min_version = 1, .max_version = 4,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = maximum_prepare, .eval = ew_eval_plain,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = maximum_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_minimum = {
     .name = "MINIMUM", .builtin_code = 57, .min_version = 1, .max_version = 4,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = minimum_prepare, .eval = ew_eval_plain,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = minimum_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_pow = {
     .name = "POW", .builtin_code = 78, .min_version = 1, .max_version = 1,
@@ -485,5 +488,5 @@ const tflrt_op tflrt_op_floor_mod = {
 };
 const tflrt_op tflrt_op_squared_difference = {
     .name = "SQUARED_DIFFERENCE", .builtin_code = 99, .min_version = 1, .max_version = 2,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = sqrdiff_prepare, .eval = ew_eval_plain,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = sqrdiff_prepare, .eval = ew_eval,
 };

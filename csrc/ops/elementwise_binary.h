@@ -47,6 +47,10 @@ int ew_parse_options(tflrt_ctx* ctx, tflrt_node* node, int32_t options_type, int
 int ew_prepare_shapes(tflrt_ctx* ctx, tflrt_node* node, ew_binary* d, int32_t max_rank,
                       const tflrt_tensor** a, const tflrt_tensor** b, tflrt_tensor** out);
 
+/* ew_prepare_shapes (rank <= TFLRT_MAX_DIMS) for ops whose output has the inputs' type. */
+int ew_prepare_same_type(tflrt_ctx* ctx, tflrt_node* node, ew_binary* d, const tflrt_tensor** a, const tflrt_tensor** b,
+                         tflrt_tensor** out);
+
 /* The output must have type `type`. */
 int ew_check_output_type(tflrt_ctx* ctx, const tflrt_tensor* out, int32_t type);
 
@@ -66,6 +70,9 @@ void ew_set_activation_quant(tflrt_binary_params* p, int32_t activation, const t
 /* Runs the prepared kernel over the broadcast (any thread count). */
 int ew_run(tflrt_ctx* ctx, tflrt_node* node, const ew_binary* d, const tflrt_tensor* a,
            const tflrt_tensor* b, tflrt_tensor* out);
+
+/* Eval of a node that needs no per-invoke work besides the kernel: ew_run on its tensors. */
+int ew_eval(tflrt_ctx* ctx, tflrt_node* node);
 
 /* Data-dependent check of eval: fails when any element of t equals `forbidden` (t is an
  * integer tensor of type INT8, UINT8, INT16, INT32 or INT64, or FLOAT32 where forbidden is

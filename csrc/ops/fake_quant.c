@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define FAKE_QUANT_OPTIONS_TYPE 58 /* BuiltinOptions: FakeQuantOptions {min, max, num_bits, narrow_range} */
 
@@ -52,12 +53,10 @@ static int fq_parse(tflrt_ctx* ctx, tflrt_node* node) {
 }
 
 static int fq_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!in || !out) return tflrt_op_error(ctx, "the input or the output is missing");
   if (in->type != TFLRT_FLOAT32 || out->type != TFLRT_FLOAT32)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "only float32 is supported, got %s", tflrt_type_name(in->type));
   return tflrt_set_output_shape(ctx, out, in->ndims, in->dims);

@@ -12,6 +12,7 @@
 
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 
 #define FC_OPTIONS_TYPE 8 /* BuiltinOptions union: FullyConnectedOptions */
 enum { /* FullyConnectedOptions field slots */
@@ -239,14 +240,11 @@ static int fc_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   d->zero_fill = 0;
   d->sc_qinput = d->sc_scale = d->sc_zp = d->sc_row_sums = -1;
   d->const_row_sums = NULL;
-  if (node->n_inputs < 2 || node->n_inputs > 3)
-    return tflrt_op_error(ctx, "expected 2 or 3 inputs (input, weights, optional bias), got %d", (int)node->n_inputs);
-  if (node->n_outputs != 1) return tflrt_op_error(ctx, "expected 1 output, got %d", (int)node->n_outputs);
+  if ((rc = tflrt_check_arity(ctx, node, 2, 3, 1, "input, weights, optional bias")) != TFLRT_OK) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* w = tflrt_in(ctx, node, 1);
   const tflrt_tensor* bias = node->n_inputs == 3 ? tflrt_in(ctx, node, 2) : NULL;
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || w == NULL || out == NULL) return tflrt_op_error(ctx, "the input and weights are required");
   if (w->ndims != 2) return tflrt_op_error(ctx, "weights must have rank 2, got rank %d", (int)w->ndims);
   if (in->ndims < 1) return tflrt_op_error(ctx, "input must have rank >= 1");
   const int32_t n_units = w->dims[0], k = w->dims[1];
@@ -360,17 +358,8 @@ static void fc_tile(void* arg, int32_t begin, int32_t end) {
 /* Hybrid: quantizes the float input rows [begin, end) to int8. */
 static void fc_quantize_rows(void* arg, int32_t begin, int32_t end) {
   const fc_work* wk = arg;
-  const size_t k = (size_t)wk->d->p.in_features;
-  const float* in = wk->in;
-  for (int32_t b = begin; b < end; b++) {
-    if (wk->d->asymmetric) {
-      wk->ck->f32_to_qd8_asym(in + (size_t)b * k, k, wk->qinput + (size_t)b * k, &wk->batch_scale[b],
-                              &wk->batch_zp[b]);
-    } else {
-      wk->ck->f32_to_qd8_sym(in + (size_t)b * k, k, wk->qinput + (size_t)b * k, &wk->batch_scale[b]);
-      wk->batch_zp[b] = 0;
-    }
-  }
+  tflrt_quantize_rows(wk->ck, wk->d->asymmetric, wk->in, (size_t)wk->d->p.in_features, begin, end, wk->qinput,
+                      wk->batch_scale, wk->batch_zp);
 }
 
 static int fc_eval(tflrt_ctx* ctx, tflrt_node* node) {

@@ -24,9 +24,17 @@
 
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 
 #define GATHER_OPTIONS_TYPE 23 /* BuiltinOptions: GatherOptions {axis, batch_dims} */
 #define ONEHOT_OPTIONS_TYPE 61 /* OneHotOptions {axis} */
+/* Element types: GATHER and GATHER_ND move any of GATHER_TYPES; SCATTER_ND adds and ONE_HOT
+ * writes SCATTER_TYPES. */
+#define SCATTER_TYPES                                                                                            \
+  (TFLRT_TYPE_BIT(TFLRT_FLOAT32) | TFLRT_TYPE_BIT(TFLRT_UINT8) | TFLRT_TYPE_BIT(TFLRT_BOOL) |                    \
+   TFLRT_TYPE_BIT(TFLRT_INT8) | TFLRT_TYPE_BIT(TFLRT_INT16) | TFLRT_TYPE_BIT(TFLRT_INT32) |                      \
+   TFLRT_TYPE_BIT(TFLRT_INT64))
+#define GATHER_TYPES (SCATTER_TYPES | TFLRT_TYPE_BIT(TFLRT_FLOAT16) | TFLRT_TYPE_BIT(TFLRT_BFLOAT16))
 
 typedef struct {
   int32_t axis, batch_dims; /* options */
@@ -37,61 +45,27 @@ typedef struct {
 
 /* ---- helpers ---- */
 
-static int check_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t n_in) {
-  if (node->n_inputs != n_in || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected %d inputs and 1 output, got %d and %d", (int)n_in, (int)node->n_inputs,
-                          (int)node->n_outputs);
-  for (int32_t i = 0; i < n_in; i++)
-    if (tflrt_in(ctx, node, i) == NULL) return tflrt_op_error(ctx, "input %d is missing", (int)i);
-  if (tflrt_out(ctx, node, 0) == NULL) return tflrt_op_error(ctx, "the output is missing");
-  return TFLRT_OK;
-}
-
 static int is_index_type(int32_t t) { return t == TFLRT_INT16 || t == TFLRT_INT32 || t == TFLRT_INT64; }
-
-static int64_t index_at(const tflrt_tensor* t, int64_t i) {
-  switch (t->type) {
-    case TFLRT_INT16: {
-      int16_t v;
-      memcpy(&v, (const uint8_t*)t->data + 2 * (size_t)i, 2);
-      return v;
-    }
-    case TFLRT_INT32: {
-      int32_t v;
-      memcpy(&v, (const uint8_t*)t->data + 4 * (size_t)i, 4);
-      return v;
-    }
-    default: {
-      int64_t v;
-      memcpy(&v, (const uint8_t*)t->data + 8 * (size_t)i, 8);
-      return v;
-    }
-  }
-}
 
 /* The tensor's data holds all its elements (checked before indices are read). */
 static int has_all(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what) {
-  const int64_t n = tflrt_num_elements(t);
-  if (n > 0 && (t->data == NULL || t->bytes < (size_t)n * tflrt_type_size(t->type)))
-    return tflrt_op_error(ctx, "%s has no data", what);
-  return TFLRT_OK;
+  return tflrt_check_data(ctx, t, tflrt_num_elements(t), what);
 }
 
-static int data_type_ok(tflrt_ctx* ctx, int32_t type) {
-  switch (type) {
-    case TFLRT_FLOAT32: case TFLRT_FLOAT16: case TFLRT_BFLOAT16: case TFLRT_UINT8: case TFLRT_INT8:
-    case TFLRT_INT16: case TFLRT_INT32: case TFLRT_INT64: case TFLRT_BOOL:
-      return TFLRT_OK;
-    default:
-      return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(type));
-  }
-}
-
-static int eval_shape(tflrt_ctx* ctx, tflrt_tensor* t, int32_t ndims, const int32_t* dims) {
-  if (t->alloc == TFLRT_ALLOC_DYNAMIC) return tflrt_set_output_shape(ctx, t, ndims, dims);
-  if (t->ndims != ndims) return tflrt_op_error(ctx, "output rank changed");
-  for (int32_t i = 0; i < ndims; i++)
-    if (t->dims[i] != dims[i]) return tflrt_op_error(ctx, "output shape changed");
+/* GATHER and GATHER_ND: the node shape, data (`what`) of a supported type, the output of the
+ * same type, indices INT16/INT32/INT64. */
+static int gather_io(tflrt_ctx* ctx, const tflrt_node* node, const char* what) {
+  int rc = tflrt_check_io(ctx, node, 2, 1);
+  if (rc) return rc;
+  const tflrt_tensor* in = tflrt_in(ctx, node, 0);
+  const tflrt_tensor* idx = tflrt_in(ctx, node, 1);
+  const tflrt_tensor* out = tflrt_out(ctx, node, 0);
+  if ((rc = tflrt_check_type_in(ctx, in->type, GATHER_TYPES, NULL))) return rc;
+  if (out->type != in->type)
+    return tflrt_op_error(ctx, "output type %s differs from %s type %s", tflrt_type_name(out->type), what,
+                          tflrt_type_name(in->type));
+  if (!is_index_type(idx->type))
+    return tflrt_op_error(ctx, "indices must be INT16, INT32 or INT64, got %s", tflrt_type_name(idx->type));
   return TFLRT_OK;
 }
 
@@ -109,7 +83,7 @@ static int gather_parse(tflrt_ctx* ctx, tflrt_node* node) {
 /* Checks indices [0, n) of `idx` against [0, limit); reports the first bad one. */
 static int check_range(tflrt_ctx* ctx, const tflrt_tensor* idx, int64_t n, int64_t limit, const char* what) {
   for (int64_t i = 0; i < n; i++) {
-    const int64_t v = index_at(idx, i);
+    const int64_t v = tflrt_int_at(idx, i);
     if (v < 0 || v >= limit)
       return tflrt_op_error(ctx, "%s index %lld at position %lld is out of range [0, %lld)", what, (long long)v,
                             (long long)i, (long long)limit);
@@ -119,15 +93,11 @@ static int check_range(tflrt_ctx* ctx, const tflrt_tensor* idx, int64_t n, int64
 
 static int gather_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   gather_data* d = node->data;
-  int rc = check_io(ctx, node, 2);
+  int rc = gather_io(ctx, node, "input");
   if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* idx = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if ((rc = data_type_ok(ctx, in->type))) return rc;
-  if (out->type != in->type) return tflrt_op_error(ctx, "output type %s differs from input type %s", tflrt_type_name(out->type), tflrt_type_name(in->type));
-  if (!is_index_type(idx->type))
-    return tflrt_op_error(ctx, "indices must be INT16, INT32 or INT64, got %s", tflrt_type_name(idx->type));
   const int32_t r = in->ndims, ri = idx->ndims;
   const int32_t axis = d->axis < 0 ? d->axis + r : d->axis;
   if (axis < 0 || axis >= r) return tflrt_op_error(ctx, "axis %d is out of range for input rank %d", (int)d->axis, (int)r);
@@ -175,7 +145,7 @@ static int gather_eval(tflrt_ctx* ctx, tflrt_node* node) {
     for (int64_t o = 0; o < d->outer; o++) {
       const uint8_t* base = src + (size_t)((b * d->outer + o) * d->axis_size) * row;
       for (int64_t i = 0; i < d->coords; i++) {
-        memcpy(dst, base + (size_t)index_at(idx, b * d->coords + i) * row, row);
+        memcpy(dst, base + (size_t)tflrt_int_at(idx, b * d->coords + i) * row, row);
         dst += row;
       }
     }
@@ -185,15 +155,11 @@ static int gather_eval(tflrt_ctx* ctx, tflrt_node* node) {
 /* ---- GATHER_ND ---- */
 
 static int gather_nd_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  int rc = check_io(ctx, node, 2);
+  int rc = gather_io(ctx, node, "params");
   if (rc) return rc;
   const tflrt_tensor* p = tflrt_in(ctx, node, 0);
   const tflrt_tensor* idx = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if ((rc = data_type_ok(ctx, p->type))) return rc;
-  if (out->type != p->type) return tflrt_op_error(ctx, "output type %s differs from params type %s", tflrt_type_name(out->type), tflrt_type_name(p->type));
-  if (!is_index_type(idx->type))
-    return tflrt_op_error(ctx, "indices must be INT16, INT32 or INT64, got %s", tflrt_type_name(idx->type));
   if (p->ndims < 1) return tflrt_op_error(ctx, "params must be at least a vector");
   if (idx->ndims < 1) return tflrt_op_error(ctx, "indices must be at least a vector");
   const int32_t nd = idx->dims[idx->ndims - 1];
@@ -207,7 +173,7 @@ static int gather_nd_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if (tflrt_is_const(idx) && nd > 0) {
     const int64_t total = tflrt_num_elements(idx);
     for (int64_t i = 0; i < total; i++) {
-      const int64_t v = index_at(idx, i), lim = p->dims[i % nd];
+      const int64_t v = tflrt_int_at(idx, i), lim = p->dims[i % nd];
       if (v < 0 || v >= lim)
         return tflrt_op_error(ctx, "gather_nd index %lld at position %lld is out of range [0, %lld)", (long long)v,
                               (long long)i, (long long)lim);
@@ -230,17 +196,13 @@ static int gather_nd_eval(tflrt_ctx* ctx, tflrt_node* node) {
   if (n_slices == 0 || row == 0) return TFLRT_OK;
   if (p->data == NULL || out->data == NULL) return tflrt_op_error(ctx, "params or output has no data");
   int64_t step[TFLRT_MAX_DIMS]; /* elements per unit of params dim j (j < nd) */
-  int64_t s = slice;
-  for (int32_t j = nd - 1; j >= 0; j--) {
-    step[j] = s;
-    s *= p->dims[j];
-  }
+  tflrt_strides(nd, p->dims, slice, step);
   uint8_t* dst = out->data;
   const size_t es = tflrt_type_size(p->type);
   for (int64_t i = 0; i < n_slices; i++) {
     int64_t from = 0;
     for (int32_t j = 0; j < nd; j++) {
-      const int64_t v = index_at(idx, i * nd + j);
+      const int64_t v = tflrt_int_at(idx, i * nd + j);
       if (v < 0 || v >= p->dims[j])
         return tflrt_op_error(ctx, "gather_nd index %lld for dimension %d is out of range [0, %d)", (long long)v, (int)j,
                               (int)p->dims[j]);
@@ -259,15 +221,9 @@ static int scatter_shape(tflrt_ctx* ctx, tflrt_node* node, int32_t* rank, int32_
   const tflrt_tensor* idx = tflrt_in(ctx, node, 0);
   const tflrt_tensor* upd = tflrt_in(ctx, node, 1);
   const tflrt_tensor* shp = tflrt_in(ctx, node, 2);
-  int rc = has_all(ctx, shp, "shape");
+  int32_t n;
+  int rc = tflrt_read_dims(ctx, shp, "shape", TFLRT_MAX_DIMS, &n, dims);
   if (rc) return rc;
-  const int32_t n = shp->dims[0];
-  if (n > TFLRT_MAX_DIMS) return tflrt_op_error(ctx, "shape has %d entries; at most %d are supported", (int)n, TFLRT_MAX_DIMS);
-  for (int32_t i = 0; i < n; i++) {
-    const int64_t v = index_at(shp, i);
-    if (v < 0 || v > INT32_MAX) return tflrt_op_error(ctx, "shape[%d] = %lld is not a valid dimension", (int)i, (long long)v);
-    dims[i] = (int32_t)v;
-  }
   const int32_t outer = idx->ndims - 1, ix = idx->dims[outer];
   if (outer > upd->ndims)
     return tflrt_op_error(ctx, "updates rank %d is lower than the indices' outer rank %d", (int)upd->ndims, (int)outer);
@@ -284,21 +240,15 @@ static int scatter_shape(tflrt_ctx* ctx, tflrt_node* node, int32_t* rank, int32_
 }
 
 static int scatter_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  int rc = check_io(ctx, node, 3);
+  int rc = tflrt_check_io(ctx, node, 3, 1);
   if (rc) return rc;
   const tflrt_tensor* idx = tflrt_in(ctx, node, 0);
   const tflrt_tensor* upd = tflrt_in(ctx, node, 1);
   const tflrt_tensor* shp = tflrt_in(ctx, node, 2);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  switch (upd->type) {
-    case TFLRT_FLOAT32: case TFLRT_UINT8: case TFLRT_BOOL: case TFLRT_INT8: case TFLRT_INT16: case TFLRT_INT32: case TFLRT_INT64:
-      break;
-    default:
-      return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "updates of type %s are not supported", tflrt_type_name(upd->type));
-  }
+  if ((rc = tflrt_check_type_in(ctx, upd->type, SCATTER_TYPES, "updates"))) return rc;
   if (out->type != upd->type) return tflrt_op_error(ctx, "output type %s differs from updates type %s", tflrt_type_name(out->type), tflrt_type_name(upd->type));
-  if (idx->type != TFLRT_INT32 && idx->type != TFLRT_INT64)
-    return tflrt_op_error(ctx, "indices must be INT32 or INT64, got %s", tflrt_type_name(idx->type));
+  if ((rc = tflrt_check_int_type(ctx, idx, "indices"))) return rc;
   if (shp->type != idx->type) return tflrt_op_error(ctx, "indices and shape must have the same type");
   if (idx->ndims < 1 || upd->ndims < 1 || shp->ndims != 1)
     return tflrt_op_error(ctx, "indices and updates need rank >= 1 and shape must be a vector");
@@ -361,7 +311,7 @@ static int scatter_eval(tflrt_ctx* ctx, tflrt_node* node) {
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
   int32_t rank, dims[TFLRT_MAX_DIMS];
   int rc = scatter_shape(ctx, node, &rank, dims);
-  if (rc || (rc = eval_shape(ctx, out, rank, dims)) || (rc = has_all(ctx, idx, "indices")) ||
+  if (rc || (rc = tflrt_fit_output_shape(ctx, out, rank, dims)) || (rc = has_all(ctx, idx, "indices")) ||
       (rc = has_all(ctx, upd, "updates")))
     return rc;
   if (out->bytes == 0) return TFLRT_OK;
@@ -372,16 +322,12 @@ static int scatter_eval(tflrt_ctx* ctx, tflrt_node* node) {
   for (int32_t i = 0; i < outer; i++) n_slices *= idx->dims[i];
   for (int32_t i = outer; i < upd->ndims; i++) slice *= upd->dims[i];
   int64_t step[TFLRT_MAX_DIMS];
-  int64_t s = slice;
-  for (int32_t j = nd - 1; j >= 0; j--) {
-    step[j] = s;
-    s *= dims[j];
-  }
+  tflrt_strides(nd, dims, slice, step);
   const size_t es = tflrt_type_size(out->type);
   for (int64_t i = 0; i < n_slices; i++) {
     int64_t to = 0;
     for (int32_t j = 0; j < nd; j++) {
-      const int64_t v = index_at(idx, i * nd + j);
+      const int64_t v = tflrt_int_at(idx, i * nd + j);
       if (v < 0 || v >= dims[j])
         return tflrt_op_error(ctx, "scatter_nd index %lld for dimension %d is out of range [0, %d)", (long long)v, (int)j, (int)dims[j]);
       to += v * step[j];
@@ -394,7 +340,7 @@ static int scatter_eval(tflrt_ctx* ctx, tflrt_node* node) {
 /* ---- EMBEDDING_LOOKUP ---- */
 
 static int embedding_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  int rc = check_io(ctx, node, 2);
+  int rc = tflrt_check_io(ctx, node, 2, 1);
   if (rc) return rc;
   const tflrt_tensor* look = tflrt_in(ctx, node, 0);
   const tflrt_tensor* val = tflrt_in(ctx, node, 1);
@@ -438,12 +384,12 @@ static int embedding_eval(tflrt_ctx* ctx, tflrt_node* node) {
   if (out->type == val->type) {
     const size_t row = (size_t)cols * tflrt_type_size(val->type);
     for (int64_t i = 0; i < n; i++)
-      memcpy((uint8_t*)out->data + (size_t)i * row, (const uint8_t*)val->data + (size_t)index_at(look, i) * row, row);
+      memcpy((uint8_t*)out->data + (size_t)i * row, (const uint8_t*)val->data + (size_t)tflrt_int_at(look, i) * row, row);
     return TFLRT_OK;
   }
   float* o = out->data;
   for (int64_t i = 0; i < n; i++) {
-    const int64_t r = index_at(look, i);
+    const int64_t r = tflrt_int_at(look, i);
     const float scale = val->nq > 1 ? val->scales[r] : val->scale;
     const int8_t* v = (const int8_t*)val->data + r * cols; /* uint8 bytes read as int8, as TFLite */
     for (int64_t j = 0; j < cols; j++) o[i * cols + j] = (float)v[j] * scale;
@@ -478,22 +424,17 @@ static int onehot_shape(tflrt_ctx* ctx, tflrt_node* node, int32_t* dims, int32_t
 }
 
 static int onehot_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  int rc = check_io(ctx, node, 4);
+  int rc = tflrt_check_io(ctx, node, 4, 1);
   if (rc) return rc;
   const tflrt_tensor* idx = tflrt_in(ctx, node, 0);
   const tflrt_tensor* depth = tflrt_in(ctx, node, 1);
   const tflrt_tensor* on = tflrt_in(ctx, node, 2);
   const tflrt_tensor* off = tflrt_in(ctx, node, 3);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  switch (on->type) {
-    case TFLRT_FLOAT32: case TFLRT_INT16: case TFLRT_INT32: case TFLRT_INT64: case TFLRT_INT8: case TFLRT_UINT8: case TFLRT_BOOL:
-      break;
-    default:
-      return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "output type %s is not supported", tflrt_type_name(on->type));
-  }
+  if ((rc = tflrt_check_type_in(ctx, on->type, SCATTER_TYPES, "output"))) return rc;
   if (off->type != on->type || out->type != on->type)
     return tflrt_op_error(ctx, "on_value, off_value and output must have the same type");
-  if (idx->type != TFLRT_INT32 && idx->type != TFLRT_INT64) return tflrt_op_error(ctx, "indices must be INT32 or INT64");
+  if ((rc = tflrt_check_int_type(ctx, idx, "indices"))) return rc;
   if (depth->type != TFLRT_INT32 || tflrt_num_elements(depth) != 1) return tflrt_op_error(ctx, "depth must be one INT32 value");
   if (tflrt_num_elements(on) != 1 || tflrt_num_elements(off) != 1) return tflrt_op_error(ctx, "on_value and off_value must be scalars");
   if (idx->ndims + 1 > TFLRT_MAX_DIMS) return tflrt_op_error(ctx, "output rank exceeds %d", TFLRT_MAX_DIMS);
@@ -513,7 +454,7 @@ static int onehot_eval(tflrt_ctx* ctx, tflrt_node* node) {
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
   int32_t dims[TFLRT_MAX_DIMS], axis;
   int rc = onehot_shape(ctx, node, dims, &axis);
-  if (rc || (rc = eval_shape(ctx, out, idx->ndims + 1, dims)) || (rc = has_all(ctx, idx, "indices")) ||
+  if (rc || (rc = tflrt_fit_output_shape(ctx, out, idx->ndims + 1, dims)) || (rc = has_all(ctx, idx, "indices")) ||
       (rc = has_all(ctx, on, "on_value")) || (rc = has_all(ctx, off, "off_value")))
     return rc;
   if (out->bytes == 0) return TFLRT_OK;
@@ -527,7 +468,7 @@ static int onehot_eval(tflrt_ctx* ctx, tflrt_node* node) {
   for (int64_t i = 0; i < prefix; i++)
     for (int32_t j = 0; j < depth; j++)
       for (int64_t k = 0; k < suffix; k++, o += es) {
-        const int32_t v = tflrt_wrap_i32(index_at(idx, i * suffix + k)); /* TFLite compares as int */
+        const int32_t v = tflrt_wrap_i32(tflrt_int_at(idx, i * suffix + k)); /* TFLite compares as int */
         memcpy(o, v == j ? on->data : off->data, es);
       }
   return TFLRT_OK;

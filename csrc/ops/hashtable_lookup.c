@@ -9,17 +9,16 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 static int lookup_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 3 || node->n_outputs != 2)
-    return tflrt_op_error(ctx, "expected 3 inputs and 2 outputs, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 3, 2);
+  if (rc) return rc;
   const tflrt_tensor* lookup = tflrt_in(ctx, node, 0);
   const tflrt_tensor* keys = tflrt_in(ctx, node, 1);
   const tflrt_tensor* values = tflrt_in(ctx, node, 2);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
   tflrt_tensor* hits = tflrt_out(ctx, node, 1);
-  if (!lookup || !keys || !values || !out || !hits) return tflrt_op_error(ctx, "an input or output is missing");
   if (lookup->type != TFLRT_INT32 || lookup->ndims != 1 || keys->type != TFLRT_INT32 || keys->ndims != 1)
     return tflrt_op_error(ctx, "lookup and keys must be int32 vectors");
   if (tflrt_type_size(values->type) == 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define L2NORM_OPTIONS_TYPE 12 /* BuiltinOptions: L2NormOptions {fused_activation_function} */
 
@@ -30,12 +31,10 @@ static int l2norm_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_activation_kernels* k = &ctx->k->activation;
   d->fn = NULL;
   memset(&d->p, 0, sizeof(d->p));
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input and the output are required");
   if (d->activation != 0)
     return tflrt_op_error(ctx, "fused activation %d is not supported (only NONE, as in TFLite)", (int)d->activation);
   if (in->ndims < 1) return tflrt_op_error(ctx, "input must have rank >= 1");

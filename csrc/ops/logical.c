@@ -1,5 +1,6 @@
 /* LOGICAL_AND, LOGICAL_OR (BOOL, with broadcasting) and LOGICAL_NOT (BOOL), version 1. */
 #include "elementwise_binary.h"
+#include "op_util.h"
 
 static int logical_prepare(tflrt_ctx* ctx, tflrt_node* node, int32_t kind) {
   ew_binary* d = node->data;
@@ -16,22 +17,15 @@ static int logical_prepare(tflrt_ctx* ctx, tflrt_node* node, int32_t kind) {
 static int logical_and_prepare(tflrt_ctx* ctx, tflrt_node* node) { return logical_prepare(ctx, node, EW_AND); }
 static int logical_or_prepare(tflrt_ctx* ctx, tflrt_node* node) { return logical_prepare(ctx, node, EW_OR); }
 
-static int logical_eval(tflrt_ctx* ctx, tflrt_node* node) {
-  const ew_binary* d = node->data;
-  return ew_run(ctx, node, d, tflrt_in(ctx, node, 0), tflrt_in(ctx, node, 1), tflrt_out(ctx, node, 0));
-}
-
 static int logical_not_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input and the output are required");
   if (in->type != TFLRT_BOOL)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "LOGICAL_NOT needs a BOOL input, got %s",
                          tflrt_type_name(in->type));
-  int rc = ew_check_output_type(ctx, out, TFLRT_BOOL);
+  rc = ew_check_output_type(ctx, out, TFLRT_BOOL);
   if (rc != TFLRT_OK) return rc;
   return tflrt_set_output_shape(ctx, out, in->ndims, in->dims);
 }
@@ -48,11 +42,11 @@ static int logical_not_eval(tflrt_ctx* ctx, tflrt_node* node) {
 
 const tflrt_op tflrt_op_logical_and = {
     .name = "LOGICAL_AND", .builtin_code = 86, .min_version = 1, .max_version = 1,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = logical_and_prepare, .eval = logical_eval,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = logical_and_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_logical_or = {
     .name = "LOGICAL_OR", .builtin_code = 84, .min_version = 1, .max_version = 1,
-    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = logical_or_prepare, .eval = logical_eval,
+    .data_size = sizeof(ew_binary), .parse = NULL, .prepare = logical_or_prepare, .eval = ew_eval,
 };
 const tflrt_op tflrt_op_logical_not = {
     .name = "LOGICAL_NOT", .builtin_code = 87, .min_version = 1, .max_version = 1,

@@ -4,6 +4,7 @@
  * Options (LocalResponseNormalizationOptions): radius (slot 0), bias, alpha, beta (slots 1-3).
  * The normalization runs along the last dimension; see kernels/lrn.h for the exact window. */
 #include "op.h"
+#include "op_util.h"
 
 enum { LRN_OPTIONS_TYPE = 13 }; /* BuiltinOptions union: LocalResponseNormalizationOptions */
 enum { LRN_OPT_RADIUS = 0, LRN_OPT_BIAS = 1, LRN_OPT_ALPHA = 2, LRN_OPT_BETA = 3 };
@@ -28,12 +29,10 @@ static int lrn_parse(tflrt_ctx* ctx, tflrt_node* node) {
 
 static int lrn_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   lrn_data* d = node->data;
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expects 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input tensor is required");
   if (in->ndims != 4)
     return tflrt_op_error(ctx, "input must be 4-D, got rank %d", (int)in->ndims);
   if (in->type != TFLRT_FLOAT32 || out->type != TFLRT_FLOAT32)

@@ -21,61 +21,27 @@
 #include "op.h"
 
 #define USEQ_LSTM_OPTIONS_TYPE 71 /* BuiltinOptions union: UnidirectionalSequenceLSTMOptions */
-enum { /* UnidirectionalSequenceLSTMOptions field slots */
-       SLOT_ACTIVATION = 0,
-       SLOT_CELL_CLIP = 1,
-       SLOT_PROJ_CLIP = 2,
-       SLOT_TIME_MAJOR = 3,
-       SLOT_ASYMMETRIC_QUANTIZE_INPUTS = 4,
-       SLOT_DIAGONAL_RECURRENT_TENSORS = 5 };
+/* UnidirectionalSequenceLSTMOptions field slots */
+static const lstm_option_slots UNI_OPTION_SLOTS = {.activation = 0, .cell_clip = 1, .proj_clip = 2, .time_major = 3,
+                                                   .asymmetric = 4};
+enum { SLOT_DIAGONAL_RECURRENT_TENSORS = 5 };
 
 typedef struct {
-  int32_t activation;
-  float cell_clip, proj_clip;
-  int32_t time_major, asymmetric;
+  lstm_options opt;
   int32_t mode;
   lstm_cell cell;
   lstm_integer integer;
   int32_t scratch_id;
 } lstm_data;
 
-static const lstm_slots UNI_SLOTS = {
-    .w_in = {1, 2, 3, 4},
-    .w_rec = {5, 6, 7, 8},
-    .w_peep = {9, 10, -1, 11},
-    .bias = {12, 13, 14, 15},
-    .w_proj = 16,
-    .b_proj = 17,
-    .state_h = 18,
-    .state_c = 19,
-    .ln = {20, 21, 22, 23},
-    .w_aux = {-1, -1, -1, -1},
-};
-
 static int lstm_parse(tflrt_ctx* ctx, tflrt_node* node) {
   lstm_data* d = node->data;
-  int8_t act = 0;
-  float cell_clip = 0.0f, proj_clip = 0.0f;
-  int time_major = 0, asym = 0, diag = 0;
-  if (node->options != NULL && node->options_type == USEQ_LSTM_OPTIONS_TYPE) {
-    if (fb_i8(node->options, SLOT_ACTIVATION, 0, &act) || fb_f32(node->options, SLOT_CELL_CLIP, 0.0f, &cell_clip) ||
-        fb_f32(node->options, SLOT_PROJ_CLIP, 0.0f, &proj_clip) ||
-        fb_bool(node->options, SLOT_TIME_MAJOR, 0, &time_major) ||
-        fb_bool(node->options, SLOT_ASYMMETRIC_QUANTIZE_INPUTS, 0, &asym) ||
-        fb_bool(node->options, SLOT_DIAGONAL_RECURRENT_TENSORS, 0, &diag))
-      return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed UnidirectionalSequenceLSTMOptions");
-  }
-  if (act < TFLRT_ACT_NONE || act > TFLRT_ACT_SIGN_BIT)
-    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "unknown fused activation function %d", (int)act);
-  if (!(cell_clip >= 0.0f) || !(proj_clip >= 0.0f))
-    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "cell_clip (%g) and proj_clip (%g) must be >= 0", (double)cell_clip,
-                         (double)proj_clip);
-  d->activation = act;
-  d->cell_clip = cell_clip;
-  d->proj_clip = proj_clip;
-  d->time_major = time_major != 0;
-  d->asymmetric = asym != 0;
-  return TFLRT_OK;
+  int diag = 0; /* implied by the recurrent weights' rank; read only to refuse a malformed table */
+  if (node->options != NULL && node->options_type == USEQ_LSTM_OPTIONS_TYPE &&
+      fb_bool(node->options, SLOT_DIAGONAL_RECURRENT_TENSORS, 0, &diag))
+    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed UnidirectionalSequenceLSTMOptions");
+  return lstm_parse_options(ctx, node, USEQ_LSTM_OPTIONS_TYPE, "UnidirectionalSequenceLSTMOptions", &UNI_OPTION_SLOTS,
+                            0, &d->opt);
 }
 
 static int lstm_prepare(tflrt_ctx* ctx, tflrt_node* node) {
@@ -88,11 +54,10 @@ static int lstm_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* input = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
   if (input == NULL || out == NULL) return tflrt_op_error(ctx, "the input and the output are required");
-  lstm_slots sl = UNI_SLOTS;
-  if (node->n_inputs == 20)
-    for (int g = 0; g < 4; g++) sl.ln[g] = -1;
+  /* weights and biases 1-17, states 18-19, layer-norm coefficients 20-23 (absent with 20 inputs) */
+  lstm_slots sl = lstm_make_slots(1, 18, 19, node->n_inputs == 24 ? 20 : -1, -1);
   lstm_shape s;
-  if ((rc = lstm_check(ctx, node, &sl, input, NULL, d->time_major, 1, &s)) != TFLRT_OK) return rc;
+  if ((rc = lstm_check(ctx, node, &sl, input, NULL, d->opt.time_major, 1, &s)) != TFLRT_OK) return rc;
   d->mode = s.mode;
   const int32_t out_type = s.mode == LSTM_INTEGER ? TFLRT_INT8 : TFLRT_FLOAT32;
   if (out->type != out_type)
@@ -105,19 +70,13 @@ static int lstm_prepare(tflrt_ctx* ctx, tflrt_node* node) {
     memset(q, 0, sizeof(*q));
     q->sl = sl;
     q->s = s;
-    q->time_major = (uint8_t)d->time_major;
-    if ((rc = lstm_integer_prepare(ctx, node, q, d->cell_clip, d->proj_clip)) != TFLRT_OK) return rc;
+    q->time_major = (uint8_t)d->opt.time_major;
+    if ((rc = lstm_integer_prepare(ctx, node, q, d->opt.cell_clip, d->opt.proj_clip)) != TFLRT_OK) return rc;
     scratch = q->scratch_bytes;
   } else {
     lstm_cell* c = &d->cell;
-    memset(c, 0, sizeof(*c));
-    c->sl = sl;
+    lstm_cell_init(c, &sl, &d->opt);
     c->s = s;
-    c->activation = d->activation;
-    c->cell_clip = d->cell_clip;
-    c->proj_clip = d->proj_clip;
-    c->time_major = (uint8_t)d->time_major;
-    c->asymmetric = (uint8_t)d->asymmetric;
     if ((rc = lstm_cell_prepare(ctx, node, c)) != TFLRT_OK) return rc;
     scratch = c->scratch_bytes;
   }

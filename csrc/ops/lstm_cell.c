@@ -7,12 +7,9 @@
 #include <string.h>
 
 #include "../quant/quant.h"
+#include "op_util.h"
 
 static const char* const GATE[4] = {"input", "forget", "cell", "output"};
-
-static const tflrt_tensor* slot_tensor(tflrt_ctx* ctx, const tflrt_node* node, int slot) {
-  return slot < 0 || slot >= node->n_inputs ? NULL : tflrt_in(ctx, node, slot);
-}
 
 static int check_vector(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int32_t n, int32_t type) {
   if (t->ndims != 1 || t->dims[0] != n)
@@ -47,6 +44,60 @@ static int check_weight_quant(tflrt_ctx* ctx, const tflrt_tensor* t, const char*
   return TFLRT_OK;
 }
 
+lstm_slots lstm_make_slots(int first, int state_h, int state_c, int ln_first, int aux_first) {
+  lstm_slots sl;
+  for (int g = 0; g < 4; g++) {
+    sl.w_in[g] = (int8_t)(first + g);
+    sl.w_rec[g] = (int8_t)(first + 4 + g);
+    sl.bias[g] = (int8_t)(first + 11 + g);
+    sl.ln[g] = (int8_t)(ln_first < 0 ? -1 : ln_first + g);
+    sl.w_aux[g] = (int8_t)(aux_first < 0 ? -1 : aux_first + g);
+  }
+  sl.w_peep[LSTM_I] = (int8_t)(first + 8);
+  sl.w_peep[LSTM_F] = (int8_t)(first + 9);
+  sl.w_peep[LSTM_C] = -1;
+  sl.w_peep[LSTM_O] = (int8_t)(first + 10);
+  sl.w_proj = (int8_t)(first + 15);
+  sl.b_proj = (int8_t)(first + 16);
+  sl.state_h = (int8_t)state_h;
+  sl.state_c = (int8_t)state_c;
+  return sl;
+}
+
+int lstm_parse_options(tflrt_ctx* ctx, const tflrt_node* node, uint8_t options_type, const char* table,
+                       const lstm_option_slots* slots, int time_major_default, lstm_options* o) {
+  int8_t act = 0;
+  float cell_clip = 0.0f, proj_clip = 0.0f;
+  int time_major = time_major_default, asym = 0;
+  const fb_table* t = node->options;
+  if (t != NULL && node->options_type == options_type &&
+      (fb_i8(t, slots->activation, 0, &act) || fb_f32(t, slots->cell_clip, 0.0f, &cell_clip) ||
+       fb_f32(t, slots->proj_clip, 0.0f, &proj_clip) ||
+       fb_bool(t, slots->time_major, time_major_default, &time_major) || fb_bool(t, slots->asymmetric, 0, &asym)))
+    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed %s", table);
+  if (act < TFLRT_ACT_NONE || act > TFLRT_ACT_SIGN_BIT)
+    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "unknown fused activation function %d", (int)act);
+  if (!(cell_clip >= 0.0f) || !(proj_clip >= 0.0f))
+    return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "cell_clip (%g) and proj_clip (%g) must be >= 0", (double)cell_clip,
+                         (double)proj_clip);
+  o->activation = act;
+  o->cell_clip = cell_clip;
+  o->proj_clip = proj_clip;
+  o->time_major = time_major != 0;
+  o->asymmetric = asym != 0;
+  return TFLRT_OK;
+}
+
+void lstm_cell_init(lstm_cell* c, const lstm_slots* sl, const lstm_options* o) {
+  memset(c, 0, sizeof(*c));
+  c->sl = *sl;
+  c->activation = o->activation;
+  c->cell_clip = o->cell_clip;
+  c->proj_clip = o->proj_clip;
+  c->time_major = (uint8_t)o->time_major;
+  c->asymmetric = (uint8_t)o->asymmetric;
+}
+
 int lstm_check(tflrt_ctx* ctx, const tflrt_node* node, const lstm_slots* sl, const tflrt_tensor* input,
                const tflrt_tensor* aux, int time_major, int allow_integer, lstm_shape* s) {
   char what[64];
@@ -58,8 +109,8 @@ int lstm_check(tflrt_ctx* ctx, const tflrt_node* node, const lstm_slots* sl, con
   s->max_time = time_major ? input->dims[0] : input->dims[1];
   s->n_batch = time_major ? input->dims[1] : input->dims[0];
   s->n_input = input->dims[2];
-  const tflrt_tensor* w_out = slot_tensor(ctx, node, sl->w_in[LSTM_O]);
-  const tflrt_tensor* r_out = slot_tensor(ctx, node, sl->w_rec[LSTM_O]);
+  const tflrt_tensor* w_out = lstm_slot_tensor(ctx, node, sl->w_in[LSTM_O]);
+  const tflrt_tensor* r_out = lstm_slot_tensor(ctx, node, sl->w_rec[LSTM_O]);
   if (w_out == NULL || r_out == NULL)
     return tflrt_op_error(ctx, "the input-to-output and recurrent-to-output weights are required");
   if (w_out->ndims != 2 || w_out->dims[1] != s->n_input)
@@ -90,8 +141,8 @@ int lstm_check(tflrt_ctx* ctx, const tflrt_node* node, const lstm_slots* sl, con
   const tflrt_tensor* w_in[4];
   const tflrt_tensor* w_rec[4];
   for (int g = 0; g < 4; g++) {
-    w_in[g] = slot_tensor(ctx, node, sl->w_in[g]);
-    w_rec[g] = slot_tensor(ctx, node, sl->w_rec[g]);
+    w_in[g] = lstm_slot_tensor(ctx, node, sl->w_in[g]);
+    w_rec[g] = lstm_slot_tensor(ctx, node, sl->w_rec[g]);
     if (g != LSTM_I && (w_in[g] == NULL || w_rec[g] == NULL))
       return tflrt_op_error(ctx, "the input-to-%s and recurrent-to-%s weights are required", GATE[g], GATE[g]);
   }
@@ -121,21 +172,21 @@ int lstm_check(tflrt_ctx* ctx, const tflrt_node* node, const lstm_slots* sl, con
   const int32_t peep_type = s->mode == LSTM_FLOAT ? TFLRT_FLOAT32 : (integer ? TFLRT_INT16 : TFLRT_INT8);
   int n_peep = 0;
   for (int g = 0; g < 4; g++) {
-    const tflrt_tensor* p = g == LSTM_C ? NULL : slot_tensor(ctx, node, sl->w_peep[g]);
+    const tflrt_tensor* p = g == LSTM_C ? NULL : lstm_slot_tensor(ctx, node, sl->w_peep[g]);
     if (p == NULL) continue;
     n_peep++;
     snprintf(what, sizeof(what), "cell-to-%s (peephole) weights", GATE[g]);
     if ((rc = check_vector(ctx, p, what, s->n_cell, peep_type)) != TFLRT_OK) return rc;
     if (s->mode != LSTM_FLOAT && (rc = check_weight_quant(ctx, p, what)) != TFLRT_OK) return rc;
   }
-  const int peep_i = slot_tensor(ctx, node, sl->w_peep[LSTM_I]) != NULL;
+  const int peep_i = lstm_slot_tensor(ctx, node, sl->w_peep[LSTM_I]) != NULL;
   if (n_peep != 0 && !(n_peep == 3 || (s->cifg && n_peep == 2 && !peep_i)))
     return tflrt_op_error(ctx, "peephole weights must be all present (cell-to-input only without CIFG) or all absent");
   if (s->cifg && peep_i) return tflrt_op_error(ctx, "cell-to-input weights are given without an input gate (CIFG)");
   s->peephole = n_peep != 0;
   /* biases */
   for (int g = 0; g < 4; g++) {
-    const tflrt_tensor* b = slot_tensor(ctx, node, sl->bias[g]);
+    const tflrt_tensor* b = lstm_slot_tensor(ctx, node, sl->bias[g]);
     if (g == LSTM_I && s->cifg) {
       if (b != NULL) return tflrt_op_error(ctx, "an input gate bias is given without an input gate (CIFG)");
       continue;
@@ -145,8 +196,8 @@ int lstm_check(tflrt_ctx* ctx, const tflrt_node* node, const lstm_slots* sl, con
     if ((rc = check_vector(ctx, b, what, s->n_cell, bias_type)) != TFLRT_OK) return rc;
   }
   /* projection */
-  const tflrt_tensor* pw = slot_tensor(ctx, node, sl->w_proj);
-  const tflrt_tensor* pb = slot_tensor(ctx, node, sl->b_proj);
+  const tflrt_tensor* pw = lstm_slot_tensor(ctx, node, sl->w_proj);
+  const tflrt_tensor* pb = lstm_slot_tensor(ctx, node, sl->b_proj);
   if (pb != NULL && pw == NULL) return tflrt_op_error(ctx, "a projection bias is given without projection weights");
   if (pw != NULL) {
     if ((rc = check_matrix(ctx, pw, "projection weights", s->n_output, s->n_cell, wtype)) != TFLRT_OK) return rc;
@@ -158,10 +209,10 @@ int lstm_check(tflrt_ctx* ctx, const tflrt_node* node, const lstm_slots* sl, con
   }
   s->projection = pw != NULL;
   /* layer normalisation: decided by the forget-gate coefficients, as TFLite does */
-  if (slot_tensor(ctx, node, sl->ln[LSTM_F]) != NULL) {
+  if (lstm_slot_tensor(ctx, node, sl->ln[LSTM_F]) != NULL) {
     s->layer_norm = 1;
     for (int g = 0; g < 4; g++) {
-      const tflrt_tensor* l = slot_tensor(ctx, node, sl->ln[g]);
+      const tflrt_tensor* l = lstm_slot_tensor(ctx, node, sl->ln[g]);
       if (g == LSTM_I && s->cifg) {
         if (l != NULL) return tflrt_op_error(ctx, "input layer-norm coefficients are given without an input gate");
         continue;
@@ -172,7 +223,7 @@ int lstm_check(tflrt_ctx* ctx, const tflrt_node* node, const lstm_slots* sl, con
     }
   } else {
     for (int g = 0; g < 4; g++)
-      if (slot_tensor(ctx, node, sl->ln[g]) != NULL)
+      if (lstm_slot_tensor(ctx, node, sl->ln[g]) != NULL)
         return tflrt_op_error(ctx, "layer-norm coefficients are given without the forget gate's");
   }
   /* auxiliary input (bidirectional) */
@@ -183,7 +234,7 @@ int lstm_check(tflrt_ctx* ctx, const tflrt_node* node, const lstm_slots* sl, con
     s->n_aux = aux->dims[2];
     s->aux = 1;
     for (int g = 0; g < 4; g++) {
-      const tflrt_tensor* a = slot_tensor(ctx, node, sl->w_aux[g]);
+      const tflrt_tensor* a = lstm_slot_tensor(ctx, node, sl->w_aux[g]);
       snprintf(what, sizeof(what), "auxiliary-input-to-%s weights", GATE[g]);
       if (g == LSTM_I && s->cifg) {
         if (a != NULL) return tflrt_op_error(ctx, "%s are given without an input gate (CIFG)", what);
@@ -195,8 +246,8 @@ int lstm_check(tflrt_ctx* ctx, const tflrt_node* node, const lstm_slots* sl, con
     }
   }
   /* state tensors */
-  const tflrt_tensor* h = slot_tensor(ctx, node, sl->state_h);
-  const tflrt_tensor* c = slot_tensor(ctx, node, sl->state_c);
+  const tflrt_tensor* h = lstm_slot_tensor(ctx, node, sl->state_h);
+  const tflrt_tensor* c = lstm_slot_tensor(ctx, node, sl->state_c);
   if (h == NULL || c == NULL) return tflrt_op_error(ctx, "the output state and cell state inputs are required");
   if (!h->is_variable || !c->is_variable)
     return tflrt_op_error(ctx, "the %s state (tensor %d '%s') must be a variable tensor",
@@ -273,7 +324,7 @@ static size_t carve(lstm_cell* c, int32_t nb, char* base, cell_buffers* b) {
 }
 
 static const void* tensor_data(tflrt_ctx* ctx, const tflrt_node* node, int slot) {
-  const tflrt_tensor* t = slot_tensor(ctx, node, slot);
+  const tflrt_tensor* t = lstm_slot_tensor(ctx, node, slot);
   return t ? t->data : NULL;
 }
 
@@ -309,7 +360,7 @@ int lstm_cell_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_cell* c) {
   if (s->mode == LSTM_HYBRID) {
     int all_const = 1;
     for (int m = 0; m < 13; m++) {
-      const tflrt_tensor* w = slot_tensor(ctx, node, weight_slot(c, m));
+      const tflrt_tensor* w = lstm_slot_tensor(ctx, node, weight_slot(c, m));
       if (w == NULL) continue;
       const int32_t rows = m == LSTM_W_PROJ ? s->n_output : s->n_cell;
       float* sc = tflrt_persistent_alloc(ctx, node, (size_t)rows * sizeof(float));
@@ -321,7 +372,7 @@ int lstm_cell_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_cell* c) {
       if (!tflrt_is_const(w)) all_const = 0;
     }
     for (int g = 0; g < 4; g++) {
-      const tflrt_tensor* p = g == LSTM_C ? NULL : slot_tensor(ctx, node, c->sl.w_peep[g]);
+      const tflrt_tensor* p = g == LSTM_C ? NULL : lstm_slot_tensor(ctx, node, c->sl.w_peep[g]);
       c->peep_scale[g] = p ? p->scale : 0.0f;
     }
     if (all_const) {
@@ -352,12 +403,6 @@ typedef struct {
   int gates[4], n_gates, n_blocks;
 } step_work;
 
-static int all_zero(const float* v, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (v[i] != 0.0f) return 0;
-  return 1;
-}
-
 static void add_cols(float* dst, const float* src, int32_t nb, int32_t n, int32_t c0, int32_t c1) {
   for (int32_t b = 0; b < nb; b++)
     for (int32_t j = c0; j < c1; j++) dst[(size_t)b * n + j] += src[(size_t)b * n + j];
@@ -374,13 +419,7 @@ static void gate_products(const step_work* wk, int g, int32_t c0, int32_t c1) {
   float* tmp = wk->b->tmp[g];
   const float* bias = s->layer_norm ? NULL : wk->bias[g];
   const int hybrid = s->mode == LSTM_HYBRID;
-  tflrt_fc_params p;
-  memset(&p, 0, sizeof(p));
-  p.batches = nb;
-  p.out_features = n;
-  p.f32_min = -INFINITY;
-  p.f32_max = INFINITY;
-  p.hybrid_act = TFLRT_ACT_NONE;
+  tflrt_fc_params p = lstm_fc_params(nb, n);
   /* input */
   if (wk->in_nz) {
     p.in_features = s->n_input;
@@ -442,8 +481,7 @@ static void gate_products_range(void* arg, int32_t begin, int32_t end) {
   }
 }
 
-/* TFLite's ApplyActivationToVector for the fused activations (NONE is handled by the caller). */
-static void apply_activation(tflrt_ctx* ctx, int32_t act, const float* x, float* y, size_t n) {
+void lstm_activation(tflrt_ctx* ctx, int32_t act, const float* x, float* y, size_t n) {
   tflrt_unary_params up;
   memset(&up, 0, sizeof(up));
   switch (act) {
@@ -498,22 +536,9 @@ static void finish_gate(step_work* wk, int g, const float* cell, const void* pee
   if (g != LSTM_C) {
     sigmoid(wk->ctx, pre, total);
   } else if (c->activation != TFLRT_ACT_NONE) {
-    apply_activation(wk->ctx, c->activation, pre, pre, total);
+    lstm_activation(wk->ctx, c->activation, pre, pre, total);
   } else if (wk->keep_stale) {
     memcpy(pre, wk->b->stale, total * sizeof(float));
-  }
-}
-
-static void quantize_rows(const tflrt_conv_kernels* ck, int asym, const float* x, int32_t nb, int32_t n, int8_t* q,
-                          float* sf, int32_t* zp) {
-  for (int32_t b = 0; b < nb; b++) {
-    const float* row = x + (size_t)b * (size_t)n;
-    if (asym) {
-      ck->f32_to_qd8_asym(row, (size_t)n, q + (size_t)b * n, &sf[b], &zp[b]);
-    } else {
-      ck->f32_to_qd8_sym(row, (size_t)n, q + (size_t)b * n, &sf[b]);
-      zp[b] = 0;
-    }
   }
 }
 
@@ -529,14 +554,8 @@ static void proj_range(void* arg, int32_t begin, int32_t end) {
   const lstm_cell* c = wk->c;
   const int32_t n_out = c->s.n_output;
   const int32_t c0 = begin * COL_BLOCK, c1 = end * COL_BLOCK < n_out ? end * COL_BLOCK : n_out;
-  tflrt_fc_params p;
-  memset(&p, 0, sizeof(p));
-  p.batches = wk->nb;
+  tflrt_fc_params p = lstm_fc_params(wk->nb, n_out);
   p.in_features = c->s.n_cell;
-  p.out_features = n_out;
-  p.f32_min = -INFINITY;
-  p.f32_max = INFINITY;
-  p.hybrid_act = TFLRT_ACT_NONE;
   const tflrt_fc_kernels* fk = &wk->ctx->k->fc;
   if (c->s.mode == LSTM_HYBRID) {
     p.filter_scale = c->scales[LSTM_W_PROJ];
@@ -557,14 +576,15 @@ static void lstm_step(step_work* wk, float* h, float* cell, const void* const* p
   const size_t total = (size_t)nb * (size_t)n;
   const int hybrid = s->mode == LSTM_HYBRID;
   wk->h = h;
-  wk->in_nz = !all_zero(wk->x, (size_t)nb * (size_t)s->n_input);
-  wk->aux_nz = s->aux && !all_zero(wk->aux, (size_t)nb * (size_t)s->n_aux);
-  wk->h_nz = !all_zero(h, (size_t)nb * (size_t)s->n_output);
+  wk->in_nz = !lstm_all_zero(wk->x, (size_t)nb * (size_t)s->n_input);
+  wk->aux_nz = s->aux && !lstm_all_zero(wk->aux, (size_t)nb * (size_t)s->n_aux);
+  wk->h_nz = !lstm_all_zero(h, (size_t)nb * (size_t)s->n_output);
   if (hybrid) {
     const tflrt_conv_kernels* ck = &ctx->k->conv;
-    if (wk->in_nz) quantize_rows(ck, c->asymmetric, wk->x, nb, s->n_input, b->q_in, b->sf_in, b->zp_in);
-    if (wk->aux_nz) quantize_rows(ck, c->asymmetric, wk->aux, nb, s->n_aux, b->q_aux, b->sf_aux, b->zp_aux);
-    if (wk->h_nz) quantize_rows(ck, c->asymmetric, h, nb, s->n_output, b->q_h, b->sf_h, b->zp_h);
+    const int asym = c->asymmetric;
+    if (wk->in_nz) tflrt_quantize_rows(ck, asym, wk->x, (size_t)s->n_input, 0, nb, b->q_in, b->sf_in, b->zp_in);
+    if (wk->aux_nz) tflrt_quantize_rows(ck, asym, wk->aux, (size_t)s->n_aux, 0, nb, b->q_aux, b->sf_aux, b->zp_aux);
+    if (wk->h_nz) tflrt_quantize_rows(ck, asym, h, (size_t)s->n_output, 0, nb, b->q_h, b->sf_h, b->zp_h);
   }
   /* TFLite float: with activation NONE the cell gate's result stays in the accumulation buffer
    * unless the number of buffer swaps (one per non-zero input, one for a diagonal recurrence)
@@ -607,7 +627,7 @@ static void lstm_step(step_work* wk, float* h, float* cell, const void* const* p
   if (c->activation == TFLRT_ACT_NONE)
     memcpy(hid, cg, total * sizeof(float));
   else
-    apply_activation(ctx, c->activation, cell, hid, total);
+    lstm_activation(ctx, c->activation, cell, hid, total);
   const float* og = b->pre[LSTM_O];
   for (size_t i = 0; i < total; i++) hid[i] = og[i] * hid[i];
   if (!s->projection) {
@@ -617,12 +637,13 @@ static void lstm_step(step_work* wk, float* h, float* cell, const void* const* p
   const size_t hn = (size_t)nb * (size_t)s->n_output;
   proj_work pw = {wk, h};
   const int32_t blocks = (s->n_output + COL_BLOCK - 1) / COL_BLOCK;
-  if (hybrid && all_zero(hid, total)) { /* TFLite skips the product: h = b_proj */
+  if (hybrid && lstm_all_zero(hid, total)) { /* TFLite skips the product: h = b_proj */
     for (int32_t r = 0; r < nb; r++)
       for (int32_t j = 0; j < s->n_output; j++)
         h[(size_t)r * s->n_output + j] = wk->proj_bias ? wk->proj_bias[j] : 0.0f;
   } else {
-    if (hybrid) quantize_rows(&ctx->k->conv, c->asymmetric, hid, nb, n, b->q_hid, b->sf_hid, b->zp_hid);
+    if (hybrid)
+      tflrt_quantize_rows(&ctx->k->conv, c->asymmetric, hid, (size_t)n, 0, nb, b->q_hid, b->sf_hid, b->zp_hid);
     if (ctx->num_threads > 1 && (int64_t)nb * n * s->n_output >= 32768)
       tflrt_parallel_for(ctx, blocks, proj_range, &pw);
     else
@@ -647,7 +668,7 @@ int lstm_cell_run(tflrt_ctx* ctx, const tflrt_node* node, lstm_cell* c, const fl
   const void* peep[4] = {NULL, NULL, NULL, NULL};
   const float* ln[4] = {NULL, NULL, NULL, NULL};
   for (int m = 0; m < 13; m++) {
-    const tflrt_tensor* t = slot_tensor(ctx, node, weight_slot(c, m));
+    const tflrt_tensor* t = lstm_slot_tensor(ctx, node, weight_slot(c, m));
     wk.w[m] = t ? t->data : NULL;
     if (t != NULL && t->data == NULL) return tflrt_op_error(ctx, "weight tensor %d has no data", (int)t->index);
   }

@@ -12,9 +12,12 @@
 #ifndef TFLITE_RT_OPS_LSTM_CELL_H
 #define TFLITE_RT_OPS_LSTM_CELL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "../quant/quant.h"
 #include "op.h"
 
 enum { LSTM_I = 0, LSTM_F = 1, LSTM_C = 2, LSTM_O = 3 }; /* gate order of every array below */
@@ -32,12 +35,35 @@ typedef struct lstm_slots {
   int8_t w_aux[4];  /* auxiliary-input-to-gate weights [n_cell, n_aux] (bidirectional) */
 } lstm_slots;
 
+/* The slots of one direction whose 17 weight and bias inputs start at input `first`, in TFLite's
+ * order (input-to-gate 4, recurrent-to-gate 4, peepholes 3, gate biases 4, projection weights
+ * and bias); ln_first / aux_first: the first of its 4 layer-norm coefficients / auxiliary
+ * weights, or -1 when the op has none. */
+lstm_slots lstm_make_slots(int first, int state_h, int state_c, int ln_first, int aux_first);
+
 /* What lstm_check found. */
 typedef struct lstm_shape {
   int32_t mode; /* LSTM_FLOAT, LSTM_HYBRID or LSTM_INTEGER */
   int32_t n_batch, max_time, n_input, n_aux, n_cell, n_output;
   uint8_t cifg, peephole, layer_norm, projection, aux, diag[4];
 } lstm_shape;
+
+/* Options of the sequence LSTMs (TFLite's fused activation, cell_clip, proj_clip, time_major,
+ * asymmetric_quantize_inputs), and where each sits in the op's options table. */
+typedef struct lstm_options {
+  int32_t activation;
+  float cell_clip, proj_clip;
+  int32_t time_major, asymmetric;
+} lstm_options;
+typedef struct lstm_option_slots {
+  int activation, cell_clip, proj_clip, time_major, asymmetric;
+} lstm_option_slots;
+
+/* Reads the options from node->options when it is an `options_type` table (else the defaults:
+ * time_major = time_major_default, the rest 0) and validates them: a known activation, clips
+ * >= 0. `table` names the table in the error for malformed options. Parse only. */
+int lstm_parse_options(tflrt_ctx* ctx, const tflrt_node* node, uint8_t options_type, const char* table,
+                       const lstm_option_slots* slots, int time_major_default, lstm_options* o);
 
 /* Validates one direction's tensors (types, ranks, shapes, which optional inputs are present, the
  * state tensors being variables) for `input` [T, B, n_input] (time_major) or [B, T, n_input], and
@@ -62,6 +88,9 @@ typedef struct lstm_cell {
 
 enum { LSTM_W_IN = 0, LSTM_W_AUX = 4, LSTM_W_REC = 8, LSTM_W_PROJ = 12 }; /* + gate */
 
+/* Clears c and sets its slots and options (lstm_check then fills c->s). */
+void lstm_cell_init(lstm_cell* c, const lstm_slots* sl, const lstm_options* o);
+
 /* After lstm_check (c->s set, c->sl, options filled): hybrid scales and row sums, scratch size. */
 int lstm_cell_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_cell* c);
 
@@ -70,6 +99,36 @@ int lstm_cell_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_cell* c);
  * scratch: c->scratch_bytes bytes, 64-byte aligned. */
 int lstm_cell_run(tflrt_ctx* ctx, const tflrt_node* node, lstm_cell* c, const float* input, const float* aux,
                   float* output, int32_t out_stride, int32_t out_offset, int forward, void* scratch);
+
+/* Input `slot` of the node (NULL for -1, a slot past the node's inputs, or an absent input). */
+static inline const tflrt_tensor* lstm_slot_tensor(tflrt_ctx* ctx, const tflrt_node* node, int slot) {
+  return slot < 0 || slot >= node->n_inputs ? NULL : tflrt_in(ctx, node, slot);
+}
+
+/* ---- helpers shared with the RNN ops (rnn.c) ---- */
+
+/* TFLite's ApplyActivationToVector for a fused activation: y = act(x) (x == y allowed); NONE
+ * leaves y untouched. */
+void lstm_activation(tflrt_ctx* ctx, int32_t act, const float* x, float* y, size_t n);
+
+/* Parameters of the fully-connected kernels for a product without activation or clamping:
+ * batches rows, out_features columns (in_features and filter_scale are set per product). */
+static inline tflrt_fc_params lstm_fc_params(int32_t batches, int32_t out_features) {
+  tflrt_fc_params p;
+  memset(&p, 0, sizeof(p));
+  p.batches = batches;
+  p.out_features = out_features;
+  p.f32_min = -INFINITY;
+  p.f32_max = INFINITY;
+  p.hybrid_act = TFLRT_ACT_NONE;
+  return p;
+}
+
+static inline int lstm_all_zero(const float* v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (v[i] != 0.0f) return 0;
+  return 1;
+}
 
 /* Bytes of a 64-byte aligned block of n elements of `size` bytes appended to *total; returns its
  * offset, or SIZE_MAX on overflow. */

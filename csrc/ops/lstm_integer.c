@@ -17,14 +17,11 @@
 
 #include "../quant/quant.h"
 #include "lstm_cell.h"
+#include "op_util.h"
 
 #define ROW_BLOCK 16
 
 static const char* const GATE[4] = {"input", "forget", "cell", "output"};
-
-static const tflrt_tensor* slot_tensor(tflrt_ctx* ctx, const tflrt_node* node, int slot) {
-  return slot < 0 || slot >= node->n_inputs ? NULL : tflrt_in(ctx, node, slot);
-}
 
 static int positive_scale(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, float* scale) {
   if (t->nq < 1 || t->scales == NULL) return tflrt_op_error(ctx, "%s has no quantization parameters", what);
@@ -41,14 +38,6 @@ static int multiplier(tflrt_ctx* ctx, float scale, int max_shift, const char* wh
   if (s > max_shift) return tflrt_op_error(ctx, "the %s scale %g is too large", what, (double)scale);
   *shift = s;
   return TFLRT_OK;
-}
-
-/* CheckedLog2: log2 of a power-of-two scale. */
-static int checked_log2(float x, int32_t* out) {
-  const float l = logf(x) * (1.0f / logf(2.0f));
-  const float r = roundf(l);
-  *out = (int32_t)r;
-  return fabsf(l - r) < 1e-3f;
 }
 
 /* bias (or 0) + zero_point * (row sums of w) for each of `rows` rows, wrapping like int32. */
@@ -72,8 +61,8 @@ int lstm_integer_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_integer* q, floa
   int rc;
   const tflrt_tensor* input = tflrt_in(ctx, node, 0);
   const tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  const tflrt_tensor* hs = slot_tensor(ctx, node, sl->state_h);
-  const tflrt_tensor* cs = slot_tensor(ctx, node, sl->state_c);
+  const tflrt_tensor* hs = lstm_slot_tensor(ctx, node, sl->state_h);
+  const tflrt_tensor* cs = lstm_slot_tensor(ctx, node, sl->state_c);
   if (node->n_intermediates != 5)
     return tflrt_op_error(ctx, "the integer LSTM needs 5 intermediate tensors (gate and hidden-state scales), got %d",
                           (int)node->n_intermediates);
@@ -85,7 +74,7 @@ int lstm_integer_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_integer* q, floa
                                   sl->w_rec[2], sl->w_rec[3], sl->bias[0], sl->bias[1], sl->bias[2], sl->bias[3],
                                   sl->w_proj, sl->b_proj};
   for (int i = 0; i < 14; i++) {
-    const tflrt_tensor* t = slot_tensor(ctx, node, const_slots[i]);
+    const tflrt_tensor* t = lstm_slot_tensor(ctx, node, const_slots[i]);
     if (t != NULL && (!tflrt_is_const(t) || t->data == NULL))
       return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "the integer LSTM needs constant weights and biases (tensor %d)",
                            (int)t->index);
@@ -107,7 +96,7 @@ int lstm_integer_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_integer* q, floa
     if (i == 4) q->hidden_zp = t->zero_point;
   }
   q->state_zp = hs->zero_point;
-  if (!checked_log2(c_scale, &q->cell_shift))
+  if (!tflrt_checked_log2(c_scale, &q->cell_shift))
     return tflrt_op_error(ctx, "the cell state's scale %g must be a power of two", (double)c_scale);
   if (q->cell_shift < -30 || q->cell_shift > 1)
     return tflrt_op_error(ctx, "the cell state's scale 2^%d is out of range (2^-30 .. 2)", (int)q->cell_shift);
@@ -123,16 +112,16 @@ int lstm_integer_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_integer* q, floa
   float w_in[4] = {1, 1, 1, 1}, w_rec[4] = {1, 1, 1, 1}, w_peep[4] = {1, 1, 1, 1}, ln[4] = {1, 1, 1, 1}, w_proj = 1.0f;
   for (int g = 0; g < 4; g++) {
     const tflrt_tensor* t;
-    if ((t = slot_tensor(ctx, node, sl->w_in[g])) != NULL) w_in[g] = t->scale;
-    if ((t = slot_tensor(ctx, node, sl->w_rec[g])) != NULL) w_rec[g] = t->scale;
-    if (s->peephole && g != LSTM_C && (t = slot_tensor(ctx, node, sl->w_peep[g])) != NULL) w_peep[g] = t->scale;
-    if (s->layer_norm && (t = slot_tensor(ctx, node, sl->ln[g])) != NULL) {
+    if ((t = lstm_slot_tensor(ctx, node, sl->w_in[g])) != NULL) w_in[g] = t->scale;
+    if ((t = lstm_slot_tensor(ctx, node, sl->w_rec[g])) != NULL) w_rec[g] = t->scale;
+    if (s->peephole && g != LSTM_C && (t = lstm_slot_tensor(ctx, node, sl->w_peep[g])) != NULL) w_peep[g] = t->scale;
+    if (s->layer_norm && (t = lstm_slot_tensor(ctx, node, sl->ln[g])) != NULL) {
       if (t->nq < 1 || !isfinite(t->scale) || t->scale < 0.0f)
         return tflrt_op_error(ctx, "the %s layer-norm coefficients need a valid scale", GATE[g]);
       ln[g] = t->scale;
     }
   }
-  if (s->projection) w_proj = slot_tensor(ctx, node, sl->w_proj)->scale;
+  if (s->projection) w_proj = lstm_slot_tensor(ctx, node, sl->w_proj)->scale;
   for (int g = 0; g < 4; g++) {
     const float e_in = w_in[g] * in_scale / inter[g];
     const float e_rec = w_rec[g] * h_scale / inter[g];
@@ -165,16 +154,17 @@ int lstm_integer_prepare(tflrt_ctx* ctx, tflrt_node* node, lstm_integer* q, floa
   }
   /* zero-point terms folded into the biases (gate biases go to the layer norm when present) */
   for (int g = s->cifg ? 1 : 0; g < 4; g++) {
-    const tflrt_tensor* b = s->layer_norm ? NULL : slot_tensor(ctx, node, sl->bias[g]);
-    q->in_bias[g] = effective_bias(ctx, node, slot_tensor(ctx, node, sl->w_in[g]), b, -input->zero_point, s->n_cell,
+    const tflrt_tensor* b = s->layer_norm ? NULL : lstm_slot_tensor(ctx, node, sl->bias[g]);
+    q->in_bias[g] = effective_bias(ctx, node, lstm_slot_tensor(ctx, node, sl->w_in[g]), b, -input->zero_point, s->n_cell,
                                    s->n_input);
-    q->rec_bias[g] = effective_bias(ctx, node, slot_tensor(ctx, node, sl->w_rec[g]), NULL, -hs->zero_point,
+    q->rec_bias[g] = effective_bias(ctx, node, lstm_slot_tensor(ctx, node, sl->w_rec[g]), NULL, -hs->zero_point,
                                     s->n_cell, s->n_output);
     if (q->in_bias[g] == NULL || q->rec_bias[g] == NULL) return TFLRT_ERR_NOMEM;
   }
   q->proj_bias = NULL;
   if (s->projection) {
-    q->proj_bias = effective_bias(ctx, node, slot_tensor(ctx, node, sl->w_proj), slot_tensor(ctx, node, sl->b_proj),
+    q->proj_bias = effective_bias(ctx, node, lstm_slot_tensor(ctx, node, sl->w_proj),
+                                  lstm_slot_tensor(ctx, node, sl->b_proj),
                                   q->hidden_zp, s->n_output, s->n_cell);
     if (q->proj_bias == NULL) return TFLRT_ERR_NOMEM;
   }
@@ -220,8 +210,8 @@ int lstm_integer_run(tflrt_ctx* ctx, const tflrt_node* node, const lstm_integer*
   const tflrt_lstm_kernels* k = &ctx->k->lstm;
   const tflrt_tensor* input = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  const tflrt_tensor* hs = slot_tensor(ctx, node, sl->state_h);
-  const tflrt_tensor* cs = slot_tensor(ctx, node, sl->state_c);
+  const tflrt_tensor* hs = lstm_slot_tensor(ctx, node, sl->state_h);
+  const tflrt_tensor* cs = lstm_slot_tensor(ctx, node, sl->state_c);
   if (hs->data == NULL || cs->data == NULL) return tflrt_op_error(ctx, "a state tensor has no data");
   int_work wk;
   memset(&wk, 0, sizeof(wk));
@@ -231,15 +221,15 @@ int lstm_integer_run(tflrt_ctx* ctx, const tflrt_node* node, const lstm_integer*
   const int16_t* ln[4] = {NULL, NULL, NULL, NULL};
   const int32_t* bias[4] = {NULL, NULL, NULL, NULL};
   for (int g = s->cifg ? 1 : 0; g < 4; g++) {
-    wk.w_in[g] = slot_tensor(ctx, node, sl->w_in[g])->data;
-    wk.w_rec[g] = slot_tensor(ctx, node, sl->w_rec[g])->data;
-    bias[g] = slot_tensor(ctx, node, sl->bias[g])->data;
-    if (s->peephole && g != LSTM_C) peep[g] = slot_tensor(ctx, node, sl->w_peep[g])->data;
-    if (s->layer_norm) ln[g] = slot_tensor(ctx, node, sl->ln[g])->data;
+    wk.w_in[g] = lstm_slot_tensor(ctx, node, sl->w_in[g])->data;
+    wk.w_rec[g] = lstm_slot_tensor(ctx, node, sl->w_rec[g])->data;
+    bias[g] = lstm_slot_tensor(ctx, node, sl->bias[g])->data;
+    if (s->peephole && g != LSTM_C) peep[g] = lstm_slot_tensor(ctx, node, sl->w_peep[g])->data;
+    if (s->layer_norm) ln[g] = lstm_slot_tensor(ctx, node, sl->ln[g])->data;
     if ((s->peephole && g != LSTM_C && peep[g] == NULL) || (s->layer_norm && ln[g] == NULL))
       return tflrt_op_error(ctx, "a %s gate tensor has no data", GATE[g]);
   }
-  const int8_t* w_proj = s->projection ? slot_tensor(ctx, node, sl->w_proj)->data : NULL;
+  const int8_t* w_proj = s->projection ? lstm_slot_tensor(ctx, node, sl->w_proj)->data : NULL;
   const int32_t nb = q->time_major ? s->n_batch : 1, n = s->n_cell, T = s->max_time, B = s->n_batch;
   const size_t cells = (size_t)nb * (size_t)n;
   size_t total = 0, off[5];

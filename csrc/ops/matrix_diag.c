@@ -10,24 +10,10 @@
 #include <string.h>
 
 #include "op.h"
-
-static int check_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t n_in) {
-  if (node->n_inputs != n_in || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected %d inputs and 1 output, got %d and %d", (int)n_in, (int)node->n_inputs,
-                          (int)node->n_outputs);
-  for (int32_t i = 0; i < n_in; i++)
-    if (tflrt_in(ctx, node, i) == NULL) return tflrt_op_error(ctx, "input %d is missing", (int)i);
-  const tflrt_tensor* in = tflrt_in(ctx, node, 0);
-  const tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (out == NULL) return tflrt_op_error(ctx, "the output is missing");
-  if (tflrt_type_size(in->type) == 0)
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(in->type));
-  if (out->type != in->type) return tflrt_op_error(ctx, "the output type must be the input type");
-  return TFLRT_OK;
-}
+#include "op_util.h"
 
 static int diag_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  int r = check_io(ctx, node, 1);
+  int r = tflrt_check_move_io(ctx, node, 1, 1);
   if (r) return r;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   if (in->ndims < 1 || in->ndims >= TFLRT_MAX_DIMS)
@@ -54,7 +40,7 @@ static int diag_eval(tflrt_ctx* ctx, tflrt_node* node) {
 }
 
 static int set_diag_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  int r = check_io(ctx, node, 2);
+  int r = tflrt_check_move_io(ctx, node, 2, 2);
   if (r) return r;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* diag = tflrt_in(ctx, node, 1);

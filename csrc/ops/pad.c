@@ -16,9 +16,12 @@
  * Computed paddings make the output dynamic. */
 #include <string.h>
 
+#include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 
 #define MIRROR_OPTIONS_TYPE 77 /* BuiltinOptions: MirrorPadOptions {mode} */
+#define MIRROR_PAD_CODE 100     /* BuiltinOperator MIRROR_PAD */
 enum { MODE_REFLECT = 0, MODE_SYMMETRIC = 1 };
 
 typedef struct {
@@ -30,19 +33,11 @@ typedef struct {
 } pad_data;
 
 static int check_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t min_in, int32_t max_in) {
-  if (node->n_inputs < min_in || node->n_inputs > max_in || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected %d%s inputs and 1 output, got %d and %d", (int)min_in,
-                          max_in > min_in ? " or more" : "", (int)node->n_inputs, (int)node->n_outputs);
-  for (int32_t i = 0; i < min_in; i++)
-    if (tflrt_in(ctx, node, i) == NULL) return tflrt_op_error(ctx, "input %d is missing", (int)i);
-  const tflrt_tensor* in = tflrt_in(ctx, node, 0);
-  const tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (out == NULL) return tflrt_op_error(ctx, "the output is missing");
-  if (tflrt_type_size(in->type) == 0 || tflrt_type_size(in->type) > 8)
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(in->type));
-  if (out->type != in->type)
-    return tflrt_op_error(ctx, "output type %s differs from input type %s", tflrt_type_name(out->type),
-                          tflrt_type_name(in->type));
+  int rc = tflrt_check_move_io(ctx, node, min_in, max_in);
+  if (rc) return rc;
+  const int32_t type = tflrt_in(ctx, node, 0)->type;
+  if (tflrt_type_size(type) > 8)
+    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(type));
   return TFLRT_OK;
 }
 
@@ -56,39 +51,19 @@ static int paddings_shape(tflrt_ctx* ctx, const tflrt_tensor* pads, int32_t rank
   return TFLRT_OK;
 }
 
-static int64_t pad_at(const tflrt_tensor* t, int32_t i) {
-  switch (t->type) {
-    case TFLRT_INT8: return ((const int8_t*)t->data)[i];
-    case TFLRT_INT16: {
-      int16_t v;
-      memcpy(&v, (const uint8_t*)t->data + 2 * (size_t)i, 2);
-      return v;
-    }
-    case TFLRT_INT32: {
-      int32_t v;
-      memcpy(&v, (const uint8_t*)t->data + 4 * (size_t)i, 4);
-      return v;
-    }
-    default: {
-      int64_t v;
-      memcpy(&v, (const uint8_t*)t->data + 8 * (size_t)i, 8);
-      return v;
-    }
-  }
-}
-
-/* Reads paddings and computes the output shape; max_pad_offset >= 0 limits each side to
- * dim - offset (MIRROR_PAD). */
-static int read_paddings(tflrt_ctx* ctx, tflrt_node* node, int32_t mirror_offset) {
+/* tflrt_plan_fn: reads paddings and computes the output shape; MIRROR_PAD limits each side to
+ * dim - offset (REFLECT 1, SYMMETRIC 0). */
+static int read_paddings(tflrt_ctx* ctx, tflrt_node* node, int32_t* ndims, const int32_t** dims) {
   pad_data* d = node->data;
+  const int32_t mirror_offset = node->builtin_code != MIRROR_PAD_CODE ? -1 : d->mode == MODE_REFLECT ? 1 : 0;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* pads = tflrt_in(ctx, node, 1);
   const int32_t r = in->ndims;
-  if (r > 0 && (pads->data == NULL || pads->bytes < (size_t)(2 * r) * tflrt_type_size(pads->type)))
-    return tflrt_op_error(ctx, "paddings has no data");
+  int rc = tflrt_check_data(ctx, pads, 2 * r, "paddings");
+  if (rc) return rc;
   d->rank = r;
   for (int32_t i = 0; i < r; i++) {
-    const int64_t b = pad_at(pads, 2 * i), a = pad_at(pads, 2 * i + 1), dim = in->dims[i];
+    const int64_t b = tflrt_int_at(pads, 2 * i), a = tflrt_int_at(pads, 2 * i + 1), dim = in->dims[i];
     if (b < 0 || a < 0)
       return tflrt_op_error(ctx, "paddings for dimension %d are (%lld, %lld); they must be >= 0", (int)i, (long long)b,
                             (long long)a);
@@ -101,14 +76,8 @@ static int read_paddings(tflrt_ctx* ctx, tflrt_node* node, int32_t mirror_offset
     d->after[i] = (int32_t)a;
     d->out_dims[i] = (int32_t)(dim + b + a);
   }
-  return TFLRT_OK;
-}
-
-static int apply_shape(tflrt_ctx* ctx, tflrt_tensor* out, const pad_data* d) {
-  if (!ctx->in_eval || out->alloc == TFLRT_ALLOC_DYNAMIC) return tflrt_set_output_shape(ctx, out, d->rank, d->out_dims);
-  if (out->ndims != d->rank) return tflrt_op_error(ctx, "output rank changed");
-  for (int32_t i = 0; i < d->rank; i++)
-    if (out->dims[i] != d->out_dims[i]) return tflrt_op_error(ctx, "output shape changed");
+  *ndims = r;
+  *dims = d->out_dims;
   return TFLRT_OK;
 }
 
@@ -140,11 +109,7 @@ static int pad_run(tflrt_ctx* ctx, tflrt_node* node, int mirror) {
     return TFLRT_OK;
   }
   int64_t in_stride[TFLRT_MAX_DIMS];
-  int64_t s = (int64_t)es;
-  for (int32_t i = r - 1; i >= 0; i--) {
-    in_stride[i] = s;
-    s *= in->dims[i];
-  }
+  tflrt_strides(r, in->dims, (int64_t)es, in_stride);
   const int32_t last = r - 1;
   const int64_t n = d->out_dims[last], dim = in->dims[last], b = d->before[last];
   int64_t idx[TFLRT_MAX_DIMS] = {0};
@@ -181,12 +146,19 @@ static int pad_run(tflrt_ctx* ctx, tflrt_node* node, int mirror) {
 
 /* ---- PAD / PADV2 ---- */
 
+/* PADV2's constant_values (one element of the input's type) as the pad value. */
+static int read_pad_value(tflrt_ctx* ctx, pad_data* d, const tflrt_tensor* cv) {
+  int rc = tflrt_check_data(ctx, cv, 1, "constant_values");
+  if (rc) return rc;
+  memcpy(d->pad_value, cv->data, tflrt_type_size(cv->type));
+  return TFLRT_OK;
+}
+
 static int pad_value_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   pad_data* d = node->data;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* out = tflrt_out(ctx, node, 0);
   const tflrt_tensor* cv = node->n_inputs > 2 ? tflrt_in(ctx, node, 2) : NULL;
-  const size_t es = tflrt_type_size(in->type);
   const int quantized = in->type == TFLRT_UINT8 || ((in->type == TFLRT_INT8 || in->type == TFLRT_INT16) && in->nq > 0);
   memset(d->pad_value, 0, sizeof d->pad_value);
   if (cv != NULL) {
@@ -197,20 +169,18 @@ static int pad_value_prepare(tflrt_ctx* ctx, tflrt_node* node) {
     if (quantized && (cv->zero_point != out->zero_point || cv->scale != out->scale))
       return tflrt_op_error(ctx, "quantized constant_values must have the output's scale and zero point");
     if (!tflrt_is_const(cv)) return TFLRT_OK; /* read in eval */
-    if (cv->data == NULL || cv->bytes < es) return tflrt_op_error(ctx, "constant_values has no data");
-    memcpy(d->pad_value, cv->data, es);
+    return read_pad_value(ctx, d, cv);
   } else if (quantized) {
     const int32_t zp = out->zero_point;
-    if (in->type == TFLRT_UINT8) {
-      if (zp < 0 || zp > 255) return tflrt_op_error(ctx, "output zero point %d does not fit uint8", (int)zp);
-      d->pad_value[0] = (uint8_t)zp;
-    } else if (in->type == TFLRT_INT8) {
-      if (zp < -128 || zp > 127) return tflrt_op_error(ctx, "output zero point %d does not fit int8", (int)zp);
-      d->pad_value[0] = (uint8_t)(int8_t)zp;
-    } else {
-      if (zp < -32768 || zp > 32767) return tflrt_op_error(ctx, "output zero point %d does not fit int16", (int)zp);
+    int32_t lo, hi;
+    tflrt_type_range(in->type, &lo, &hi);
+    if (zp < lo || zp > hi)
+      return tflrt_op_error(ctx, "output zero point %d does not fit %s", (int)zp, tflrt_type_name(in->type));
+    if (in->type == TFLRT_INT16) {
       const int16_t v = (int16_t)zp;
       memcpy(d->pad_value, &v, 2);
+    } else {
+      d->pad_value[0] = (uint8_t)zp;
     }
   }
   return TFLRT_OK;
@@ -224,24 +194,15 @@ static int pad_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* pads = tflrt_in(ctx, node, 1);
   if ((rc = paddings_shape(ctx, pads, in->ndims, 0)) || (rc = pad_value_prepare(ctx, node))) return rc;
   d->mode = MODE_SYMMETRIC; /* unused by PAD */
-  tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!tflrt_is_const(pads)) return tflrt_set_dynamic(ctx, out);
-  if ((rc = read_paddings(ctx, node, -1))) return rc;
-  return apply_shape(ctx, out, d);
+  return tflrt_plan_prepare(ctx, node, tflrt_is_const(pads), read_paddings);
 }
 
 static int pad_eval(tflrt_ctx* ctx, tflrt_node* node) {
   pad_data* d = node->data;
-  tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  int rc;
-  if (out->alloc == TFLRT_ALLOC_DYNAMIC && ((rc = read_paddings(ctx, node, -1)) || (rc = apply_shape(ctx, out, d))))
-    return rc;
+  int rc = tflrt_plan_eval(ctx, node, read_paddings);
+  if (rc) return rc;
   const tflrt_tensor* cv = node->n_inputs > 2 ? tflrt_in(ctx, node, 2) : NULL;
-  if (cv != NULL && !tflrt_is_const(cv)) {
-    const size_t es = tflrt_type_size(cv->type);
-    if (cv->data == NULL || cv->bytes < es) return tflrt_op_error(ctx, "constant_values has no data");
-    memcpy(d->pad_value, cv->data, es);
-  }
+  if (cv != NULL && !tflrt_is_const(cv) && (rc = read_pad_value(ctx, d, cv))) return rc;
   return pad_run(ctx, node, 0);
 }
 
@@ -267,24 +228,13 @@ static int mirror_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* pads = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
   if ((rc = paddings_shape(ctx, pads, in->ndims, 1))) return rc;
-  if (in->type == TFLRT_UINT8 || in->type == TFLRT_INT8 || in->type == TFLRT_INT16) {
-    if (in->scale != out->scale || in->zero_point != out->zero_point)
-      return tflrt_op_error(ctx, "input and output must have the same scale and zero point");
-    if (in->type == TFLRT_INT16 && in->zero_point != 0) return tflrt_op_error(ctx, "int16 needs zero point 0");
-  }
-  if (!tflrt_is_const(pads)) return tflrt_set_dynamic(ctx, out);
-  if ((rc = read_paddings(ctx, node, d->mode == MODE_REFLECT ? 1 : 0))) return rc;
-  return apply_shape(ctx, out, d);
+  if ((rc = tflrt_check_same_quant(ctx, in, out))) return rc;
+  return tflrt_plan_prepare(ctx, node, tflrt_is_const(pads), read_paddings);
 }
 
 static int mirror_eval(tflrt_ctx* ctx, tflrt_node* node) {
-  pad_data* d = node->data;
-  tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  int rc;
-  if (out->alloc == TFLRT_ALLOC_DYNAMIC &&
-      ((rc = read_paddings(ctx, node, d->mode == MODE_REFLECT ? 1 : 0)) || (rc = apply_shape(ctx, out, d))))
-    return rc;
-  return pad_run(ctx, node, 1);
+  int rc = tflrt_plan_eval(ctx, node, read_paddings);
+  return rc ? rc : pad_run(ctx, node, 1);
 }
 
 const tflrt_op tflrt_op_pad = {

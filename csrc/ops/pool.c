@@ -10,6 +10,7 @@
 
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 #include "padding.h"
 
 enum { POOL_OPTIONS_TYPE = 5 }; /* BuiltinOptions union: Pool2DOptions */
@@ -54,12 +55,10 @@ static int pool_prepare(tflrt_ctx* ctx, tflrt_node* node, pool_type type) {
   pool_data* d = node->data;
   tflrt_pool_params* p = &d->p;
   memset(p, 0, sizeof(*p));
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expects 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input tensor is required");
   if (in->ndims != 4)
     return tflrt_op_error(ctx, "input must be 4-D [batch, height, width, channels], got rank %d",
                           (int)in->ndims);

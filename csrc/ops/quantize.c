@@ -10,6 +10,7 @@
 
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 
 #define BLOCK 4096 /* elements per work item */
 
@@ -27,12 +28,10 @@ typedef struct {
 static int quantize_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   quantize_data* d = node->data;
   memset(d, 0, sizeof(*d));
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input is required");
   const int32_t ti = in->type, to = out->type;
   if (out->nq < 1 || out->scales == NULL)
     return tflrt_op_error(ctx, "output tensor %d ('%s') has no quantization parameters", (int)out->index, out->name);
@@ -51,13 +50,8 @@ static int quantize_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   tflrt_type_range(to, &d->qmin, &d->qmax);
   if (ti == TFLRT_FLOAT32) {
     if (out->nq > 1) {
-      if (out->qdim < 0 || out->qdim >= in->ndims || in->dims[out->qdim] != out->nq)
-        return tflrt_op_error(ctx, "output has %d per-channel scales along axis %d, which does not match the input "
-                              "shape", (int)out->nq, (int)out->qdim);
+      if ((rc = tflrt_per_channel_layout(ctx, out, in, "output", &d->channels, &d->inner))) return rc;
       d->per_channel = 1;
-      d->channels = out->nq;
-      d->inner = 1;
-      for (int32_t i = out->qdim + 1; i < in->ndims; i++) d->inner *= in->dims[i];
     }
   } else {
     if (in->nq < 1 || !(in->scale > 0.0f) || !isfinite(in->scale))
@@ -154,11 +148,8 @@ static int quantize_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const int64_t n = tflrt_num_elements(in);
   if (n == 0) return TFLRT_OK;
   if (in->data == NULL || out->data == NULL) return tflrt_op_error(ctx, "input or output tensor has no data");
-  const int64_t blocks = (n + BLOCK - 1) / BLOCK;
-  if (blocks > INT32_MAX) return tflrt_op_error(ctx, "tensor too large");
   quantize_work w = {.d = node->data, .in = in, .out = out, .n = n};
-  tflrt_parallel_for(ctx, (int32_t)blocks, quantize_block, &w);
-  return TFLRT_OK;
+  return tflrt_parallel_blocks(ctx, n, BLOCK, quantize_block, &w);
 }
 
 const tflrt_op tflrt_op_quantize = {

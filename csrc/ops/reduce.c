@@ -20,6 +20,7 @@
 
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 
 enum { REDUCER_OPTIONS_TYPE = 27 }; /* BuiltinOptions union: ReducerOptions */
 enum { REDUCER_OPT_KEEP_DIMS = 0 };
@@ -260,14 +261,11 @@ static int reduce_setup(tflrt_ctx* ctx, reduce_data* d, const tflrt_tensor* in,
 
 static int reduce_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   reduce_data* d = node->data;
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expects 2 inputs (data, axis) and 1 output, got %d and %d",
-                          (int)node->n_inputs, (int)node->n_outputs);
+  int rc = tflrt_check_arity(ctx, node, 2, 2, 1, "data, axis");
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* axis = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || axis == NULL || out == NULL)
-    return tflrt_op_error(ctx, "the data and axis tensors are required");
   if (axis->type != TFLRT_INT32)
     return tflrt_op_error(ctx, "axis type %s is not supported (INT32 only)",
                           tflrt_type_name(axis->type));

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 enum {
   RESHAPE_OPTIONS_TYPE = 17, /* BuiltinOptions union: ReshapeOptions */
@@ -55,18 +56,6 @@ static int squeeze_parse(tflrt_ctx* ctx, tflrt_node* node) {
 }
 
 /* Common checks: one data input and one output of the same type with a fixed element size. */
-static int check_data_io(tflrt_ctx* ctx, const tflrt_node* node, const tflrt_tensor* in,
-                         const tflrt_tensor* out) {
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input tensor is required");
-  if (node->n_outputs != 1) return tflrt_op_error(ctx, "expects 1 output, got %d", (int)node->n_outputs);
-  if (in->type != out->type)
-    return tflrt_op_error(ctx, "output type %s differs from input type %s",
-                          tflrt_type_name(out->type), tflrt_type_name(in->type));
-  if (tflrt_type_size(in->type) == 0)
-    return tflrt_op_error(ctx, "type %s is not supported", tflrt_type_name(in->type));
-  return TFLRT_OK;
-}
-
 /* Resolves a requested shape against the input's element count (TFLite's ResolveOutputShape):
  * at most one -1, other dimensions >= 0; the -1 becomes the quotient of the non-zero counts
  * (or 0 when the input is empty and the rest is not). */
@@ -147,13 +136,9 @@ static int reshape_output(tflrt_ctx* ctx, tflrt_node* node) {
 
 static int reshape_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   shape_data* d = node->data;
-  if (node->n_inputs != 1 && node->n_inputs != 2)
-    return tflrt_op_error(ctx, "expects 1 or 2 inputs (input, optional shape), got %d",
-                          (int)node->n_inputs);
-  const tflrt_tensor* in = tflrt_in(ctx, node, 0);
-  tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  int r = check_data_io(ctx, node, in, out);
+  int r = tflrt_check_move_io(ctx, node, 1, 2); /* input, optional shape */
   if (r != TFLRT_OK) return r;
+  tflrt_tensor* out = tflrt_out(ctx, node, 0);
   const tflrt_tensor* shape = tflrt_in(ctx, node, 1);
   d->shape_from_tensor = shape != NULL && shape->ndims == 1 && shape->type == TFLRT_INT32;
   d->dynamic = 0;
@@ -183,12 +168,10 @@ static int reshape_eval(tflrt_ctx* ctx, tflrt_node* node) {
 
 static int squeeze_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const shape_data* d = node->data;
-  if (node->n_inputs != 1)
-    return tflrt_op_error(ctx, "expects 1 input, got %d", (int)node->n_inputs);
+  int r = tflrt_check_move_io(ctx, node, 1, 1);
+  if (r != TFLRT_OK) return r;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  int r = check_data_io(ctx, node, in, out);
-  if (r != TFLRT_OK) return r;
   if (d->too_many)
     return tflrt_op_error(ctx, "SqueezeOptions.squeeze_dims has %d entries; the input has rank %d",
                           (int)d->too_many, (int)in->ndims);
@@ -222,14 +205,8 @@ static int expand_output(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* axis_t = tflrt_in(ctx, node, 1);
   int64_t axis;
-  if (axis_t->data == NULL) return tflrt_op_error(ctx, "the axis tensor has no data");
-  if (axis_t->type == TFLRT_INT32) {
-    int32_t v;
-    memcpy(&v, axis_t->data, sizeof v);
-    axis = v;
-  } else {
-    memcpy(&axis, axis_t->data, sizeof axis);
-  }
+  int r = tflrt_read_scalar_int(ctx, axis_t, "axis", &axis);
+  if (r != TFLRT_OK) return r;
   if (axis < 0) axis += in->ndims + 1;
   if (axis < 0 || axis > in->ndims)
     return tflrt_op_error(ctx, "axis %lld is out of range for an input of rank %d",
@@ -244,17 +221,12 @@ static int expand_output(tflrt_ctx* ctx, tflrt_node* node) {
 
 static int expand_dims_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   shape_data* d = node->data;
-  if (node->n_inputs != 2)
-    return tflrt_op_error(ctx, "expects 2 inputs (input, axis), got %d", (int)node->n_inputs);
+  int r = tflrt_check_move_io(ctx, node, 2, 2); /* input, axis */
+  if (r != TFLRT_OK) return r;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* axis = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  int r = check_data_io(ctx, node, in, out);
-  if (r != TFLRT_OK) return r;
-  if (axis == NULL) return tflrt_op_error(ctx, "the axis tensor is required");
-  if (axis->type != TFLRT_INT32 && axis->type != TFLRT_INT64)
-    return tflrt_op_error(ctx, "axis type %s is not supported (INT32 or INT64)",
-                          tflrt_type_name(axis->type));
+  if ((r = tflrt_check_int_type(ctx, axis, "axis")) != TFLRT_OK) return r;
   if (tflrt_num_elements(axis) != 1)
     return tflrt_op_error(ctx, "axis must have exactly one element, got %lld",
                           (long long)tflrt_num_elements(axis));

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 enum { CODE_RESIZE_BILINEAR = 23, CODE_RESIZE_NEAREST = 97 };
 enum { BILINEAR_OPTIONS_TYPE = 15, NEAREST_OPTIONS_TYPE = 74 };
@@ -107,14 +108,11 @@ static int resize_setup(tflrt_ctx* ctx, resize_data* d, const tflrt_tensor* in,
 
 static int resize_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   resize_data* d = node->data;
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expects 2 inputs (images, size) and 1 output, got %d and %d",
-                          (int)node->n_inputs, (int)node->n_outputs);
+  int rc = tflrt_check_arity(ctx, node, 2, 2, 1, "images, size");
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* size = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || size == NULL || out == NULL)
-    return tflrt_op_error(ctx, "the images and size tensors are required");
   if (in->ndims != 4)
     return tflrt_op_error(ctx, "input must be 4-D [batch, height, width, channels], got rank %d",
                           (int)in->ndims);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define REVERSE_SEQUENCE_OPTIONS_TYPE 87 /* BuiltinOptions: ReverseSequenceOptions {seq_dim, batch_dim} */
 
@@ -29,18 +30,12 @@ static int revseq_parse(tflrt_ctx* ctx, tflrt_node* node) {
 
 static int revseq_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const revseq_data* d = node->data;
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 2 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_move_io(ctx, node, 2, 2);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* len = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!in || !len || !out) return tflrt_op_error(ctx, "an input or the output is missing");
-  if (tflrt_type_size(in->type) == 0)
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(in->type));
-  if (out->type != in->type) return tflrt_op_error(ctx, "the output type must be the input type");
-  if (len->type != TFLRT_INT32 && len->type != TFLRT_INT64)
-    return tflrt_op_error(ctx, "seq_lengths must be int32 or int64, got %s", tflrt_type_name(len->type));
+  if ((rc = tflrt_check_int_type(ctx, len, "seq_lengths"))) return rc;
   if (d->seq_dim < 0 || d->batch_dim < 0 || d->seq_dim == d->batch_dim || d->seq_dim >= in->ndims ||
       d->batch_dim >= in->ndims)
     return tflrt_op_error(ctx, "seq_dim %d and batch_dim %d must be different dimensions of the rank-%d input",
@@ -50,27 +45,18 @@ static int revseq_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   return tflrt_set_output_shape(ctx, out, in->ndims, in->dims);
 }
 
-static int64_t length_at(const tflrt_tensor* t, int64_t i) {
-  if (t->type == TFLRT_INT32) {
-    int32_t v;
-    memcpy(&v, (const uint8_t*)t->data + 4 * (size_t)i, 4);
-    return v;
-  }
-  int64_t v;
-  memcpy(&v, (const uint8_t*)t->data + 8 * (size_t)i, 8);
-  return v;
-}
-
 static int revseq_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const revseq_data* d = node->data;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* len = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
   const int64_t seq_size = in->dims[d->seq_dim];
+  int rc = tflrt_check_data(ctx, len, len->dims[0], "seq_lengths");
+  if (rc) return rc;
   for (int64_t b = 0; b < len->dims[0]; b++)
-    if (length_at(len, b) > seq_size)
+    if (tflrt_int_at(len, b) > seq_size)
       return tflrt_op_error(ctx, "seq_lengths[%lld] = %lld is longer than the sequence dimension (%lld)", (long long)b,
-                            (long long)length_at(len, b), (long long)seq_size);
+                            (long long)tflrt_int_at(len, b), (long long)seq_size);
   /* [outer][dim lo][medium][dim hi][copy], lo/hi = the lower/higher of seq_dim and batch_dim */
   const int32_t lo = d->seq_dim < d->batch_dim ? d->seq_dim : d->batch_dim;
   const int32_t hi = d->seq_dim < d->batch_dim ? d->batch_dim : d->seq_dim;
@@ -88,7 +74,7 @@ static int revseq_eval(tflrt_ctx* ctx, tflrt_node* node) {
         for (int64_t q = 0; q < n_hi; q++) {
           const int64_t batch = lo == d->batch_dim ? j : q;
           const int64_t pos = lo == d->seq_dim ? j : q;
-          const int64_t L = length_at(len, batch);
+          const int64_t L = tflrt_int_at(len, batch);
           const int64_t to = pos < L ? L - 1 - pos : pos;
           const int64_t jj = lo == d->seq_dim ? to : j, qq = lo == d->seq_dim ? q : to;
           const int64_t from = ((i * n_lo + j) * medium + p) * n_hi + q;

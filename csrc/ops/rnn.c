@@ -11,8 +11,9 @@
 #include <string.h>
 
 #include "../quant/quant.h"
-#include "lstm_cell.h" /* lstm_scratch_block */
+#include "lstm_cell.h" /* lstm_scratch_block and the hybrid helpers */
 #include "op.h"
+#include "op_util.h"
 
 #define RNN_OPTIONS_TYPE 7      /* BuiltinOptions union: RNNOptions */
 #define SEQ_RNN_OPTIONS_TYPE 31 /* SequenceRNNOptions */
@@ -91,15 +92,14 @@ static int rnn_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   rnn_data* d = node->data;
   int rc;
   d->scratch_id = -1;
-  if (node->n_inputs != 5) return tflrt_op_error(ctx, "expected 5 inputs, got %d", (int)node->n_inputs);
-  if (node->n_outputs != 1) return tflrt_op_error(ctx, "expected 1 output, got %d", (int)node->n_outputs);
+  if ((rc = tflrt_check_arity(ctx, node, 5, 5, 1, "input, weights, recurrent weights, bias, hidden state")) != TFLRT_OK)
+    return rc;
   const tflrt_tensor* x = tflrt_in(ctx, node, 0);
   const tflrt_tensor* w = tflrt_in(ctx, node, 1);
   const tflrt_tensor* r = tflrt_in(ctx, node, 2);
   const tflrt_tensor* bias = tflrt_in(ctx, node, 3);
   const tflrt_tensor* h = tflrt_in(ctx, node, 4);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!x || !w || !r || !bias || !h || !out) return tflrt_op_error(ctx, "all 5 inputs and the output are required");
   const int32_t rank = d->sequence ? 3 : 2;
   if (x->ndims != rank) return tflrt_op_error(ctx, "input must have rank %d, got %d", (int)rank, (int)x->ndims);
   if (x->type != TFLRT_FLOAT32) return tflrt_op_error(ctx, "input must be FLOAT32, got %s", tflrt_type_name(x->type));
@@ -184,12 +184,6 @@ typedef struct {
   int x_nz, h_nz;
 } rnn_work;
 
-static int all_zero(const float* v, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (v[i] != 0.0f) return 0;
-  return 1;
-}
-
 /* y[:, c0:c1] = bias + W x + R h (before the activation) */
 static void rnn_cols(void* arg, int32_t begin, int32_t end) {
   const rnn_work* wk = arg;
@@ -197,13 +191,7 @@ static void rnn_cols(void* arg, int32_t begin, int32_t end) {
   const int32_t u = d->units, nb = wk->nb;
   const int32_t c0 = begin * COL_BLOCK, c1 = end * COL_BLOCK < u ? end * COL_BLOCK : u;
   const tflrt_fc_kernels* fk = &wk->ctx->k->fc;
-  tflrt_fc_params p;
-  memset(&p, 0, sizeof(p));
-  p.batches = nb;
-  p.out_features = u;
-  p.f32_min = -INFINITY;
-  p.f32_max = INFINITY;
-  p.hybrid_act = TFLRT_ACT_NONE;
+  tflrt_fc_params p = lstm_fc_params(nb, u);
   if (!d->hybrid || wk->x_nz) {
     p.in_features = d->n_input;
     if (d->hybrid) {
@@ -226,46 +214,6 @@ static void rnn_cols(void* arg, int32_t begin, int32_t end) {
   }
   for (int32_t b = 0; b < nb; b++)
     for (int32_t j = c0; j < c1; j++) wk->y[(size_t)b * u + j] += wk->tmp[(size_t)b * u + j];
-}
-
-static void quantize_rows(const tflrt_conv_kernels* ck, int asym, const float* x, int32_t nb, int32_t n, int8_t* q,
-                          float* sf, int32_t* zp) {
-  for (int32_t b = 0; b < nb; b++) {
-    if (asym) {
-      ck->f32_to_qd8_asym(x + (size_t)b * n, (size_t)n, q + (size_t)b * n, &sf[b], &zp[b]);
-    } else {
-      ck->f32_to_qd8_sym(x + (size_t)b * n, (size_t)n, q + (size_t)b * n, &sf[b]);
-      zp[b] = 0;
-    }
-  }
-}
-
-/* TFLite's ApplyActivationToVector, in place (NONE leaves the values). */
-static void activate(tflrt_ctx* ctx, int32_t act, float* v, size_t n) {
-  tflrt_unary_params up;
-  memset(&up, 0, sizeof(up));
-  switch (act) {
-    case TFLRT_ACT_RELU:
-      for (size_t i = 0; i < n; i++) v[i] = 0.0f < v[i] ? v[i] : 0.0f;
-      break;
-    case TFLRT_ACT_RELU_N1_TO_1:
-      for (size_t i = 0; i < n; i++) {
-        const float t = 1.0f < v[i] ? 1.0f : v[i];
-        v[i] = -1.0f < t ? t : -1.0f;
-      }
-      break;
-    case TFLRT_ACT_RELU6:
-      for (size_t i = 0; i < n; i++) {
-        const float t = 6.0f < v[i] ? 6.0f : v[i];
-        v[i] = 0.0f < t ? t : 0.0f;
-      }
-      break;
-    case TFLRT_ACT_TANH: ctx->k->unary.f32_tanh(&up, v, v, n); break;
-    case TFLRT_ACT_SIGN_BIT:
-      for (size_t i = 0; i < n; i++) v[i] = signbit(v[i]) ? 1.0f : 0.0f;
-      break;
-    default: break;
-  }
 }
 
 static int rnn_eval(tflrt_ctx* ctx, tflrt_node* node) {
@@ -316,16 +264,17 @@ static int rnn_eval(tflrt_ctx* ctx, tflrt_node* node) {
       wk.h = h;
       wk.y = yd + row * (size_t)u;
       if (d->hybrid) {
-        wk.x_nz = !all_zero(wk.x, (size_t)nb * (size_t)d->n_input);
-        wk.h_nz = !all_zero(h, n);
-        if (wk.x_nz) quantize_rows(&ctx->k->conv, d->asymmetric, wk.x, nb, d->n_input, wk.qx, wk.sf_x, wk.zp_x);
-        if (wk.h_nz) quantize_rows(&ctx->k->conv, d->asymmetric, h, nb, u, wk.qh, wk.sf_h, wk.zp_h);
+        wk.x_nz = !lstm_all_zero(wk.x, (size_t)nb * (size_t)d->n_input);
+        wk.h_nz = !lstm_all_zero(h, n);
+        const tflrt_conv_kernels* ck = &ctx->k->conv;
+        if (wk.x_nz) tflrt_quantize_rows(ck, d->asymmetric, wk.x, (size_t)d->n_input, 0, nb, wk.qx, wk.sf_x, wk.zp_x);
+        if (wk.h_nz) tflrt_quantize_rows(ck, d->asymmetric, h, (size_t)u, 0, nb, wk.qh, wk.sf_h, wk.zp_h);
       }
       if (parallel)
         tflrt_parallel_for(ctx, blocks, rnn_cols, &wk);
       else
         rnn_cols(&wk, 0, blocks);
-      activate(ctx, d->activation, wk.y, n);
+      lstm_activation(ctx, d->activation, wk.y, wk.y, n);
       memcpy(h, wk.y, n * sizeof(float));
     }
   }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 enum { SEG_SUM, SEG_PROD, SEG_MAX, SEG_MIN };
 
@@ -70,14 +71,12 @@ static int output_shape(tflrt_ctx* ctx, const tflrt_node* node, const segment_da
 static int segment_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   segment_data* d = node->data;
   const int32_t n_in = d->sorted ? 2 : 3;
-  if (node->n_inputs != n_in || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected %d inputs and 1 output, got %d and %d", (int)n_in, (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, n_in, 1);
+  if (rc) return rc;
   const tflrt_tensor* data = tflrt_in(ctx, node, 0);
   const tflrt_tensor* ids = tflrt_in(ctx, node, 1);
   const tflrt_tensor* num = d->sorted ? NULL : tflrt_in(ctx, node, 2);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!data || !ids || (!d->sorted && !num) || !out) return tflrt_op_error(ctx, "an input or the output is missing");
   if (data->type != TFLRT_INT32 && data->type != TFLRT_FLOAT32)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "data type %s is not supported (int32, float32)",
                          tflrt_type_name(data->type));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "broadcast.h"
+#include "op_util.h"
 
 typedef struct {
   tflrt_bcast plan;
@@ -29,15 +30,12 @@ static int size_index(size_t s) {
 
 static int select_prepare(tflrt_ctx* ctx, tflrt_node* node, int v2) {
   select_data* d = node->data;
-  if (node->n_inputs != 3 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 3 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 3, 1);
+  if (rc) return rc;
   const tflrt_tensor* c = tflrt_in(ctx, node, 0);
   const tflrt_tensor* x = tflrt_in(ctx, node, 1);
   const tflrt_tensor* y = tflrt_in(ctx, node, 2);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (c == NULL || x == NULL || y == NULL || out == NULL)
-    return tflrt_op_error(ctx, "all three inputs and the output are required");
   if (c->type != TFLRT_BOOL)
     return tflrt_op_error(ctx, "the condition must be BOOL, got %s", tflrt_type_name(c->type));
   if (x->type != y->type)
@@ -52,7 +50,6 @@ static int select_prepare(tflrt_ctx* ctx, tflrt_node* node, int v2) {
                          tflrt_type_name(x->type));
   const tflrt_tensor* ins[3] = {c, x, y};
   int32_t nd = 0, dims[TFLRT_MAX_DIMS];
-  int rc;
   if (tflrt_num_elements(c) == 1 && tflrt_num_elements(x) == 1 && tflrt_num_elements(y) == 1 &&
       tflrt_num_elements(out) == 1) {
     /* single values: the output keeps its declared shape */

@@ -16,57 +16,24 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define SHAPE_OPTIONS_TYPE 55 /* BuiltinOptions: ShapeOptions {out_type} */
-
-static int check_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t n_in) {
-  if (node->n_inputs != n_in || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected %d input(s) and 1 output, got %d and %d", (int)n_in, (int)node->n_inputs,
-                          (int)node->n_outputs);
-  for (int32_t i = 0; i < n_in; i++)
-    if (tflrt_in(ctx, node, i) == NULL) return tflrt_op_error(ctx, "input %d is missing", (int)i);
-  if (tflrt_out(ctx, node, 0) == NULL) return tflrt_op_error(ctx, "the output is missing");
-  return TFLRT_OK;
-}
-
-static int has_bytes(tflrt_ctx* ctx, const tflrt_tensor* t, size_t n, const char* what) {
-  if (n > 0 && (t->data == NULL || t->bytes < n)) return tflrt_op_error(ctx, "%s has no data", what);
-  return TFLRT_OK;
-}
-
-static int eval_shape(tflrt_ctx* ctx, tflrt_tensor* t, int32_t ndims, const int32_t* dims) {
-  if (t->alloc == TFLRT_ALLOC_DYNAMIC) return tflrt_set_output_shape(ctx, t, ndims, dims);
-  if (t->ndims != ndims) return tflrt_op_error(ctx, "output rank changed");
-  for (int32_t i = 0; i < ndims; i++)
-    if (t->dims[i] != dims[i]) return tflrt_op_error(ctx, "output shape changed");
-  return TFLRT_OK;
-}
 
 /* ---- SHAPE ---- */
 
 static int shape_parse(tflrt_ctx* ctx, tflrt_node* node) {
-  int32_t* out_type = node->data;
-  *out_type = -1; /* not given: the output tensor's type */
-  if (node->options == NULL || node->options_type != SHAPE_OPTIONS_TYPE || !fb_has(node->options, 0)) return TFLRT_OK;
-  int8_t t;
-  if (fb_i8(node->options, 0, 0, &t)) return tflrt_op_fail(ctx, TFLRT_ERR_MODEL, "malformed ShapeOptions");
-  *out_type = t;
-  return TFLRT_OK;
+  /* -1 when not given: the output tensor's type decides */
+  return tflrt_parse_type_option(ctx, node, SHAPE_OPTIONS_TYPE, "ShapeOptions", node->data);
 }
 
 static int shape_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const int32_t out_type = *(const int32_t*)node->data;
-  int rc = check_io(ctx, node, 1);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
   if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (out_type >= 0 && out_type != TFLRT_INT32 && out_type != TFLRT_INT64)
-    return tflrt_op_error(ctx, "out_type %s is not INT32 or INT64", tflrt_type_name(out_type));
-  if (out->type != TFLRT_INT32 && out->type != TFLRT_INT64)
-    return tflrt_op_error(ctx, "output must be INT32 or INT64, got %s", tflrt_type_name(out->type));
-  if (out_type >= 0 && out_type != out->type)
-    return tflrt_op_error(ctx, "out_type %s differs from the output tensor type %s", tflrt_type_name(out_type),
-                          tflrt_type_name(out->type));
+  if ((rc = tflrt_check_index_output(ctx, out, out_type, "out_type"))) return rc;
   const int32_t dims[1] = {in->ndims};
   return tflrt_set_output_shape(ctx, out, 1, dims);
 }
@@ -74,52 +41,22 @@ static int shape_prepare(tflrt_ctx* ctx, tflrt_node* node) {
 static int shape_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  const size_t es = tflrt_type_size(out->type);
-  int rc = has_bytes(ctx, out, (size_t)in->ndims * es, "output");
+  int rc = tflrt_check_data(ctx, out, in->ndims, "output");
   if (rc) return rc;
-  for (int32_t i = 0; i < in->ndims; i++) {
-    if (es == 4) {
-      const int32_t v = in->dims[i];
-      memcpy((uint8_t*)out->data + 4 * (size_t)i, &v, 4);
-    } else {
-      const int64_t v = in->dims[i];
-      memcpy((uint8_t*)out->data + 8 * (size_t)i, &v, 8);
-    }
-  }
+  for (int32_t i = 0; i < in->ndims; i++) tflrt_set_int_at(out->data, out->type, i, in->dims[i]);
   return TFLRT_OK;
 }
 
 /* ---- FILL ---- */
 
-static int fill_dims(tflrt_ctx* ctx, const tflrt_tensor* dt, int32_t* dims) {
-  const int32_t n = dt->dims[0];
-  const size_t es = tflrt_type_size(dt->type);
-  int rc = has_bytes(ctx, dt, (size_t)n * es, "dims");
-  if (rc) return rc;
-  for (int32_t i = 0; i < n; i++) {
-    int64_t v;
-    if (es == 4) {
-      int32_t x;
-      memcpy(&x, (const uint8_t*)dt->data + 4 * (size_t)i, 4);
-      v = x;
-    } else {
-      memcpy(&v, (const uint8_t*)dt->data + 8 * (size_t)i, 8);
-    }
-    if (v < 0 || v > INT32_MAX) return tflrt_op_error(ctx, "dims[%d] = %lld is not a valid dimension", (int)i, (long long)v);
-    dims[i] = (int32_t)v;
-  }
-  return TFLRT_OK;
-}
-
 static int fill_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  int rc = check_io(ctx, node, 2);
+  int rc = tflrt_check_io(ctx, node, 2, 1);
   if (rc) return rc;
   const tflrt_tensor* dt = tflrt_in(ctx, node, 0);
   const tflrt_tensor* val = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (dt->type != TFLRT_INT32 && dt->type != TFLRT_INT64) return tflrt_op_error(ctx, "dims must be INT32 or INT64");
-  if (dt->ndims != 1) return tflrt_op_error(ctx, "dims must be a vector, got rank %d", (int)dt->ndims);
-  if (dt->dims[0] > TFLRT_MAX_DIMS) return tflrt_op_error(ctx, "dims has %d entries; at most %d are supported", (int)dt->dims[0], TFLRT_MAX_DIMS);
+  int32_t n, dims[TFLRT_MAX_DIMS];
+  if ((rc = tflrt_read_ints(ctx, dt, "dims", 0, TFLRT_MAX_DIMS, &n, NULL))) return rc;
   if (val->ndims != 0) return tflrt_op_error(ctx, "value must be a scalar, got rank %d", (int)val->ndims);
   if (tflrt_type_size(val->type) == 0)
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "value type %s is not supported", tflrt_type_name(val->type));
@@ -129,20 +66,19 @@ static int fill_prepare(tflrt_ctx* ctx, tflrt_node* node) {
     return tflrt_op_error(ctx, "output and value must have the same scale and zero point");
   if (val->type == TFLRT_INT16 && val->zero_point != 0) return tflrt_op_error(ctx, "int16 value needs zero point 0");
   if (!tflrt_is_const(dt)) return tflrt_set_dynamic(ctx, out);
-  int32_t dims[TFLRT_MAX_DIMS];
-  if ((rc = fill_dims(ctx, dt, dims))) return rc;
-  return tflrt_set_output_shape(ctx, out, dt->dims[0], dims);
+  if ((rc = tflrt_read_dims(ctx, dt, "dims", TFLRT_MAX_DIMS, &n, dims))) return rc;
+  return tflrt_set_output_shape(ctx, out, n, dims);
 }
 
 static int fill_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* dt = tflrt_in(ctx, node, 0);
   const tflrt_tensor* val = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  int32_t dims[TFLRT_MAX_DIMS];
-  int rc = fill_dims(ctx, dt, dims);
-  if (rc || (rc = eval_shape(ctx, out, dt->dims[0], dims))) return rc;
+  int32_t n_dims, dims[TFLRT_MAX_DIMS];
+  int rc = tflrt_read_dims(ctx, dt, "dims", TFLRT_MAX_DIMS, &n_dims, dims);
+  if (rc || (rc = tflrt_fit_output_shape(ctx, out, n_dims, dims))) return rc;
   const size_t es = tflrt_type_size(out->type);
-  if ((rc = has_bytes(ctx, val, es, "value"))) return rc;
+  if ((rc = tflrt_check_data(ctx, val, 1, "value"))) return rc;
   const int64_t n = tflrt_num_elements(out);
   if (n == 0) return TFLRT_OK;
   if (out->data == NULL) return tflrt_op_error(ctx, "output has no data");
@@ -159,14 +95,11 @@ static int fill_eval(tflrt_ctx* ctx, tflrt_node* node) {
 /* ---- ZEROS_LIKE ---- */
 
 static int zeros_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  int rc = check_io(ctx, node, 1);
+  int rc = tflrt_check_io(ctx, node, 1, 1);
   if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (tflrt_type_size(in->type) == 0)
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(in->type));
-  if (out->type != in->type)
-    return tflrt_op_error(ctx, "output type %s differs from input type %s", tflrt_type_name(out->type), tflrt_type_name(in->type));
+  if ((rc = tflrt_check_same_type(ctx, in, out))) return rc;
   return tflrt_set_output_shape(ctx, out, in->ndims, in->dims);
 }
 
@@ -186,7 +119,7 @@ typedef union {
 } scalar_value;
 
 static int read_scalar(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, scalar_value* v) {
-  int rc = has_bytes(ctx, t, tflrt_type_size(t->type), what);
+  int rc = tflrt_check_data(ctx, t, 1, what);
   if (rc) return rc;
   if (t->type == TFLRT_FLOAT32) {
     memcpy(&v->f, t->data, 4);
@@ -232,7 +165,7 @@ static int range_size(tflrt_ctx* ctx, tflrt_node* node, scalar_value* start, sca
 }
 
 static int range_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  int rc = check_io(ctx, node, 3);
+  int rc = tflrt_check_io(ctx, node, 3, 1);
   if (rc) return rc;
   const tflrt_tensor* ts = tflrt_in(ctx, node, 0);
   const tflrt_tensor* tl = tflrt_in(ctx, node, 1);
@@ -255,7 +188,7 @@ static int range_eval(tflrt_ctx* ctx, tflrt_node* node) {
   scalar_value start, delta;
   int32_t n;
   int rc = range_size(ctx, node, &start, &delta, &n);
-  if (rc || (rc = eval_shape(ctx, out, 1, &n))) return rc;
+  if (rc || (rc = tflrt_fit_output_shape(ctx, out, 1, &n))) return rc;
   if (n == 0) return TFLRT_OK;
   if (out->data == NULL) return tflrt_op_error(ctx, "output has no data");
   if (out->type == TFLRT_FLOAT32) {

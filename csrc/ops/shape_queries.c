@@ -12,19 +12,17 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 /* ---- RANK ---- */
 
 static int rank_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int r = tflrt_check_io(ctx, node, 1, 1);
+  if (r) return r;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!in || !out) return tflrt_op_error(ctx, "the input or the output is missing");
   if (out->type != TFLRT_INT32) return tflrt_op_error(ctx, "the output must be int32");
-  int r = tflrt_set_output_shape(ctx, out, 0, NULL);
-  if (r) return r;
+  if ((r = tflrt_set_output_shape(ctx, out, 0, NULL))) return r;
   int32_t* v = tflrt_persistent_alloc(ctx, node, sizeof(int32_t));
   if (v == NULL) return TFLRT_ERR_NOMEM;
   *v = in->ndims;
@@ -39,49 +37,32 @@ static int nothing_to_do(tflrt_ctx* ctx, tflrt_node* node) {
 
 /* ---- BROADCAST_ARGS ---- */
 
-static int64_t shape_at(const tflrt_tensor* t, int32_t i) {
-  if (t->type == TFLRT_INT32) {
-    int32_t v;
-    memcpy(&v, (const uint8_t*)t->data + 4 * (size_t)i, 4);
-    return v;
-  }
-  int64_t v;
-  memcpy(&v, (const uint8_t*)t->data + 8 * (size_t)i, 8);
-  return v;
-}
-
 /* Writes the broadcast shape into dst (the output's type). */
 static int broadcast(tflrt_ctx* ctx, const tflrt_tensor* a, const tflrt_tensor* b, int32_t type, void* dst) {
   const int32_t na = a->dims[0], nb = b->dims[0], n = na > nb ? na : nb;
+  int rc = tflrt_check_data(ctx, a, na, "shape 0");
+  if (rc || (rc = tflrt_check_data(ctx, b, nb, "shape 1"))) return rc;
   for (int32_t k = 0; k < n; k++) { /* k counts from the end */
-    const int64_t x = k < na ? shape_at(a, na - 1 - k) : 1;
-    const int64_t y = k < nb ? shape_at(b, nb - 1 - k) : 1;
+    const int64_t x = k < na ? tflrt_int_at(a, na - 1 - k) : 1;
+    const int64_t y = k < nb ? tflrt_int_at(b, nb - 1 - k) : 1;
     if (x != 1 && y != 1 && x != y)
       return tflrt_op_error(ctx, "shapes cannot be broadcast: extent %lld against %lld", (long long)x, (long long)y);
-    const int64_t v = x == 1 ? y : x;
-    if (type == TFLRT_INT32) {
-      const int32_t v32 = (int32_t)v;
-      memcpy((uint8_t*)dst + 4 * (size_t)(n - 1 - k), &v32, 4);
-    } else {
-      memcpy((uint8_t*)dst + 8 * (size_t)(n - 1 - k), &v, 8);
-    }
+    tflrt_set_int_at(dst, type, n - 1 - k, x == 1 ? y : x);
   }
   return TFLRT_OK;
 }
 
 static int bargs_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 2 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int r = tflrt_check_io(ctx, node, 2, 1);
+  if (r) return r;
   const tflrt_tensor* a = tflrt_in(ctx, node, 0);
   const tflrt_tensor* b = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!a || !b || !out) return tflrt_op_error(ctx, "an input or the output is missing");
   if ((a->type != TFLRT_INT32 && a->type != TFLRT_INT64) || b->type != a->type || out->type != a->type)
     return tflrt_op_error(ctx, "both shapes and the output must be int32, or all int64");
   if (a->ndims != 1 || b->ndims != 1) return tflrt_op_error(ctx, "both shapes must be vectors");
   const int32_t n = a->dims[0] > b->dims[0] ? a->dims[0] : b->dims[0];
-  int r = tflrt_set_output_shape(ctx, out, 1, &n);
+  r = tflrt_set_output_shape(ctx, out, 1, &n);
   if (r || !tflrt_is_const(a) || !tflrt_is_const(b)) return r;
   void* v = tflrt_persistent_alloc(ctx, node, out->bytes ? out->bytes : 1);
   if (v == NULL) return TFLRT_ERR_NOMEM;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define SS_OPTIONS_TYPE 32 /* BuiltinOptions: StridedSliceOptions */
 #define SS_MAX_SPEC 31     /* TFLite's limit on begin/end/strides length */
@@ -49,11 +50,7 @@ static void strided_copy(const slice_plan* p, const uint8_t* in, uint8_t* out, s
   int64_t stride[TFLRT_MAX_DIMS]; /* bytes */
   for (int32_t i = 0; i < r; i++)
     if (p->count[i] == 0) return;
-  int64_t s = (int64_t)es;
-  for (int32_t i = r - 1; i >= 0; i--) {
-    stride[i] = s;
-    s *= p->dims[i];
-  }
+  tflrt_strides(r, p->dims, (int64_t)es, stride);
   /* Merge trailing whole dimensions into the contiguous run `blk`. */
   int64_t blk = (int64_t)es, base = 0;
   int32_t m = r;
@@ -77,23 +74,7 @@ static void strided_copy(const slice_plan* p, const uint8_t* in, uint8_t* out, s
     off += p->start[last] * stride[last];
     const uint8_t* src = in + off;
     const int64_t n = p->count[last];
-    switch (blk) {
-      case 1:
-        for (int64_t j = 0; j < n; j++) out[j] = src[j * last_stride];
-        break;
-      case 2:
-        for (int64_t j = 0; j < n; j++) memcpy(out + 2 * j, src + j * last_stride, 2);
-        break;
-      case 4:
-        for (int64_t j = 0; j < n; j++) memcpy(out + 4 * j, src + j * last_stride, 4);
-        break;
-      case 8:
-        for (int64_t j = 0; j < n; j++) memcpy(out + 8 * j, src + j * last_stride, 8);
-        break;
-      default:
-        for (int64_t j = 0; j < n; j++) memcpy(out + (size_t)(blk * j), src + j * last_stride, (size_t)blk);
-        break;
-    }
+    tflrt_copy_run(out, src, n, last_stride, (size_t)blk);
     out += (size_t)(blk * n);
     int32_t i = last - 1;
     for (; i >= 0; i--) {
@@ -104,60 +85,9 @@ static void strided_copy(const slice_plan* p, const uint8_t* in, uint8_t* out, s
   }
 }
 
-/* ---- shared helpers ---- */
-
-static int index_vector(tflrt_ctx* ctx, const tflrt_tensor* t, const char* what, int32_t* n) {
-  if (t->type != TFLRT_INT32 && t->type != TFLRT_INT64)
-    return tflrt_op_error(ctx, "%s must be INT32 or INT64, got %s", what, tflrt_type_name(t->type));
-  if (t->ndims != 1) return tflrt_op_error(ctx, "%s must be a vector, got rank %d", what, (int)t->ndims);
-  *n = t->dims[0];
-  return TFLRT_OK;
-}
-
-/* Element i of an int32/int64 vector whose data was checked to hold it. */
-static int64_t index_at(const tflrt_tensor* t, int32_t i) {
-  if (t->type == TFLRT_INT32) {
-    int32_t v;
-    memcpy(&v, (const uint8_t*)t->data + 4 * (size_t)i, 4);
-    return v;
-  }
-  int64_t v;
-  memcpy(&v, (const uint8_t*)t->data + 8 * (size_t)i, 8);
-  return v;
-}
-
-static int has_values(tflrt_ctx* ctx, const tflrt_tensor* t, int32_t n, const char* what) {
-  if (n > 0 && (t->data == NULL || t->bytes < (size_t)n * tflrt_type_size(t->type)))
-    return tflrt_op_error(ctx, "%s has no data", what);
-  return TFLRT_OK;
-}
-
-static int check_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t n_in) {
-  if (node->n_inputs != n_in || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected %d inputs and 1 output, got %d and %d", (int)n_in, (int)node->n_inputs,
-                          (int)node->n_outputs);
-  for (int32_t i = 0; i < n_in; i++)
-    if (tflrt_in(ctx, node, i) == NULL) return tflrt_op_error(ctx, "input %d is missing", (int)i);
-  if (tflrt_out(ctx, node, 0) == NULL) return tflrt_op_error(ctx, "the output is missing");
-  const tflrt_tensor* in = tflrt_in(ctx, node, 0);
-  const tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (tflrt_type_size(in->type) == 0)
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(in->type));
-  if (out->type != in->type)
-    return tflrt_op_error(ctx, "output type %s differs from input type %s", tflrt_type_name(out->type),
-                          tflrt_type_name(in->type));
-  return TFLRT_OK;
-}
-
-static int apply_shape(tflrt_ctx* ctx, tflrt_tensor* out, const slice_plan* p) {
-  if (!ctx->in_eval || out->alloc == TFLRT_ALLOC_DYNAMIC) return tflrt_set_output_shape(ctx, out, p->out_rank, p->out_dims);
-  if (out->ndims != p->out_rank) return tflrt_op_error(ctx, "output rank changed");
-  for (int32_t i = 0; i < p->out_rank; i++)
-    if (out->dims[i] != p->out_dims[i]) return tflrt_op_error(ctx, "output shape changed");
-  return TFLRT_OK;
-}
-
-static int slice_run(tflrt_ctx* ctx, tflrt_node* node, const slice_plan* p) {
+/* Eval shared by SLICE and STRIDED_SLICE: runs the plan. */
+static int slice_run(tflrt_ctx* ctx, tflrt_node* node) {
+  const slice_plan* p = &((const slice_data*)node->data)->plan;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
   if (out->bytes == 0) return TFLRT_OK;
@@ -168,57 +98,55 @@ static int slice_run(tflrt_ctx* ctx, tflrt_node* node, const slice_plan* p) {
 
 /* ---- SLICE ---- */
 
-static int slice_plan_make(tflrt_ctx* ctx, tflrt_node* node, slice_plan* p) {
+/* tflrt_plan_fn of SLICE: the plan from the (checked) begin/size values. */
+static int slice_plan_make(tflrt_ctx* ctx, tflrt_node* node, int32_t* out_rank, const int32_t** out_dims) {
+  slice_plan* p = &((slice_data*)node->data)->plan;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* begin = tflrt_in(ctx, node, 1);
   const tflrt_tensor* size = tflrt_in(ctx, node, 2);
   int rc;
-  if ((rc = has_values(ctx, begin, in->ndims, "begin")) || (rc = has_values(ctx, size, in->ndims, "size"))) return rc;
+  if ((rc = tflrt_check_data(ctx, begin, in->ndims, "begin")) || (rc = tflrt_check_data(ctx, size, in->ndims, "size")))
+    return rc;
   p->rank = p->out_rank = in->ndims;
   for (int32_t i = 0; i < in->ndims; i++) {
-    const int64_t dim = in->dims[i], b = index_at(begin, i);
-    int64_t n = index_at(size, i);
+    const int64_t dim = in->dims[i], b = tflrt_int_at(begin, i);
+    int64_t n = tflrt_int_at(size, i);
     if (b < 0 || b > dim)
       return tflrt_op_error(ctx, "begin[%d] = %lld is outside [0, %lld]", (int)i, (long long)b, (long long)dim);
     if (n == -1) n = dim - b;
     if (n < 0 || b + n > dim)
       return tflrt_op_error(ctx, "size[%d] = %lld with begin %lld does not fit dimension %lld", (int)i,
-                            (long long)index_at(size, i), (long long)b, (long long)dim);
+                            (long long)tflrt_int_at(size, i), (long long)b, (long long)dim);
     p->dims[i] = in->dims[i];
     p->start[i] = b;
     p->step[i] = 1;
     p->count[i] = n;
     p->out_dims[i] = (int32_t)n;
   }
+  *out_rank = p->out_rank;
+  *out_dims = p->out_dims;
   return TFLRT_OK;
 }
 
 static int slice_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  slice_data* d = node->data;
-  int rc = check_io(ctx, node, 3);
+  int rc = tflrt_check_move_io(ctx, node, 3, 3);
   if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* begin = tflrt_in(ctx, node, 1);
   const tflrt_tensor* size = tflrt_in(ctx, node, 2);
   int32_t nb, ns;
-  if ((rc = index_vector(ctx, begin, "begin", &nb)) || (rc = index_vector(ctx, size, "size", &ns))) return rc;
+  if ((rc = tflrt_read_ints(ctx, begin, "begin", 0, INT32_MAX, &nb, NULL)) ||
+      (rc = tflrt_read_ints(ctx, size, "size", 0, INT32_MAX, &ns, NULL)))
+    return rc;
   if (nb != in->ndims || ns != in->ndims)
     return tflrt_op_error(ctx, "begin and size need %d entries (the input rank), got %d and %d", (int)in->ndims,
                           (int)nb, (int)ns);
-  tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!tflrt_is_const(begin) || !tflrt_is_const(size)) return tflrt_set_dynamic(ctx, out);
-  if ((rc = slice_plan_make(ctx, node, &d->plan))) return rc;
-  return apply_shape(ctx, out, &d->plan);
+  return tflrt_plan_prepare(ctx, node, tflrt_is_const(begin) && tflrt_is_const(size), slice_plan_make);
 }
 
 static int slice_eval(tflrt_ctx* ctx, tflrt_node* node) {
-  slice_data* d = node->data;
-  tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (out->alloc == TFLRT_ALLOC_DYNAMIC) {
-    int rc = slice_plan_make(ctx, node, &d->plan);
-    if (rc || (rc = apply_shape(ctx, out, &d->plan))) return rc;
-  }
-  return slice_run(ctx, node, &d->plan);
+  int rc = tflrt_plan_eval(ctx, node, slice_plan_make);
+  return rc ? rc : slice_run(ctx, node);
 }
 
 /* ---- STRIDED_SLICE ---- */
@@ -238,17 +166,19 @@ static int clamp_i64(int64_t v, int64_t lo, int64_t hi) { return (int)(v < lo ? 
 
 static int bit(uint32_t mask, int32_t i) { return i >= 0 && i < 32 && ((mask >> i) & 1u); }
 
-/* Builds the plan from the (checked) begin/end/strides values; see the file comment. */
-static int ss_plan_make(tflrt_ctx* ctx, tflrt_node* node, slice_plan* p) {
-  const slice_data* d = node->data;
+/* tflrt_plan_fn of STRIDED_SLICE: the plan from the (checked) begin/end/strides values; see the
+ * file comment. */
+static int ss_plan_make(tflrt_ctx* ctx, tflrt_node* node, int32_t* out_rank, const int32_t** out_dims) {
+  slice_data* d = node->data;
+  slice_plan* p = &d->plan;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* tb = tflrt_in(ctx, node, 1);
   const tflrt_tensor* te = tflrt_in(ctx, node, 2);
   const tflrt_tensor* ts = tflrt_in(ctx, node, 3);
   const int32_t n_spec = tb->dims[0], in_rank = in->ndims;
   int rc;
-  if ((rc = has_values(ctx, tb, n_spec, "begin")) || (rc = has_values(ctx, te, n_spec, "end")) ||
-      (rc = has_values(ctx, ts, n_spec, "strides")))
+  if ((rc = tflrt_check_data(ctx, tb, n_spec, "begin")) || (rc = tflrt_check_data(ctx, te, n_spec, "end")) ||
+      (rc = tflrt_check_data(ctx, ts, n_spec, "strides")))
     return rc;
   const uint32_t ell = (uint32_t)d->ellipsis_mask, nam = (uint32_t)d->new_axis_mask;
   int32_t n_new = 0;
@@ -295,23 +225,23 @@ static int ss_plan_make(tflrt_ctx* ctx, tflrt_node* node, slice_plan* p) {
     } else {
       const int32_t o = i - (i > ell_start ? expanded : 0); /* spec index */
       if (o < 0 || o >= n_spec) return tflrt_op_error(ctx, "the slice spec does not match the input");
-      stride = index_at(ts, o);
+      stride = tflrt_int_at(ts, o);
       if (stride == 0) return tflrt_op_error(ctx, "strides[%d] is 0", (int)o);
       if (stride <= INT32_MIN || stride > INT32_MAX)
         return tflrt_op_error(ctx, "strides[%d] = %lld is out of range", (int)o, (long long)stride);
       shrink = bit((uint32_t)d->shrink_mask, o);
-      start = index_at(tb, o);
+      start = tflrt_int_at(tb, o);
       if (start < 0) start += n;
       start = stride > 0 ? clamp_i64(start, 0, n) : clamp_i64(start, -1, n - 1);
       if (bit((uint32_t)d->begin_mask, o)) start = stride > 0 ? 0 : n - 1;
       if (shrink) {
         if (start < 0 || start >= n)
           return tflrt_op_error(ctx, "shrunk index %lld is out of range for dimension %d of size %lld",
-                                (long long)index_at(tb, o), (int)k, (long long)n);
+                                (long long)tflrt_int_at(tb, o), (int)k, (long long)n);
         stop = start + 1;
         stride = 1;
       } else {
-        const int64_t raw_end = index_at(te, o);
+        const int64_t raw_end = tflrt_int_at(te, o);
         stop = d->offset ? raw_end + start : raw_end;
         if (stop < 0) stop += n;
         stop = stride > 0 ? clamp_i64(stop, 0, n) : clamp_i64(stop, -1, n - 1);
@@ -325,7 +255,7 @@ static int ss_plan_make(tflrt_ctx* ctx, tflrt_node* node, slice_plan* p) {
       count = start > stop ? (start - stop - 1) / (-stride) + 1 : 0;
     if (d->offset && !shrink && !is_ell[i] && i < n_spec + expanded) {
       /* TFLite sizes the output from the raw size; refuse specs where the copy would differ */
-      const int64_t raw = index_at(te, i - (i > ell_start ? expanded : 0));
+      const int64_t raw = tflrt_int_at(te, i - (i > ell_start ? expanded : 0));
       const int64_t want = (raw < 0) != (stride < 0) ? 0 : stride < 0 ? (raw + 1) / stride + 1 : raw == 0 ? 0 : (raw - 1) / stride + 1;
       if (want != count)
         return tflrt_op_error(ctx, "with offset, the slice of dimension %d (size %lld from its begin) leaves the input",
@@ -343,19 +273,22 @@ static int ss_plan_make(tflrt_ctx* ctx, tflrt_node* node, slice_plan* p) {
   if (real != in_rank)
     return tflrt_op_error(ctx, "the slice spec (masks and %d indices) does not match an input of rank %d", (int)n_spec,
                           (int)in_rank);
+  *out_rank = p->out_rank;
+  *out_dims = p->out_dims;
   return TFLRT_OK;
 }
 
 static int ss_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   slice_data* d = node->data;
-  int rc = check_io(ctx, node, 4);
+  int rc = tflrt_check_move_io(ctx, node, 4, 4);
   if (rc) return rc;
   const tflrt_tensor* tb = tflrt_in(ctx, node, 1);
   const tflrt_tensor* te = tflrt_in(ctx, node, 2);
   const tflrt_tensor* ts = tflrt_in(ctx, node, 3);
   int32_t nb, ne, ns;
-  if ((rc = index_vector(ctx, tb, "begin", &nb)) || (rc = index_vector(ctx, te, "end", &ne)) ||
-      (rc = index_vector(ctx, ts, "strides", &ns)))
+  if ((rc = tflrt_read_ints(ctx, tb, "begin", 0, INT32_MAX, &nb, NULL)) ||
+      (rc = tflrt_read_ints(ctx, te, "end", 0, INT32_MAX, &ne, NULL)) ||
+      (rc = tflrt_read_ints(ctx, ts, "strides", 0, INT32_MAX, &ns, NULL)))
     return rc;
   if (nb != ne || nb != ns)
     return tflrt_op_error(ctx, "begin, end and strides must have the same length, got %d, %d and %d", (int)nb, (int)ne,
@@ -363,20 +296,12 @@ static int ss_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   if (nb > SS_MAX_SPEC) return tflrt_op_error(ctx, "at most %d slice indices are supported, got %d", SS_MAX_SPEC, (int)nb);
   const uint32_t ell = (uint32_t)d->ellipsis_mask;
   if (ell & (ell - 1)) return tflrt_op_error(ctx, "ellipsis_mask 0x%x has more than one bit set", (unsigned)ell);
-  tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!tflrt_is_const(tb) || !tflrt_is_const(te) || !tflrt_is_const(ts)) return tflrt_set_dynamic(ctx, out);
-  if ((rc = ss_plan_make(ctx, node, &d->plan))) return rc;
-  return apply_shape(ctx, out, &d->plan);
+  return tflrt_plan_prepare(ctx, node, tflrt_is_const(tb) && tflrt_is_const(te) && tflrt_is_const(ts), ss_plan_make);
 }
 
 static int ss_eval(tflrt_ctx* ctx, tflrt_node* node) {
-  slice_data* d = node->data;
-  tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (out->alloc == TFLRT_ALLOC_DYNAMIC) {
-    int rc = ss_plan_make(ctx, node, &d->plan);
-    if (rc || (rc = apply_shape(ctx, out, &d->plan))) return rc;
-  }
-  return slice_run(ctx, node, &d->plan);
+  int rc = tflrt_plan_eval(ctx, node, ss_plan_make);
+  return rc ? rc : slice_run(ctx, node);
 }
 
 const tflrt_op tflrt_op_slice = {

@@ -7,6 +7,7 @@
 #include "../quant/fixedpoint.h"
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 
 #define SOFTMAX_OPTIONS_TYPE 9 /* BuiltinOptions union: SoftmaxOptions */
 #define SLOT_BETA 0            /* SoftmaxOptions.beta */
@@ -88,12 +89,9 @@ static int prepare_16bit(tflrt_ctx* ctx, tflrt_node* node, softmax_data* d, cons
 static int softmax_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   softmax_data* d = node->data;
   int rc;
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  if ((rc = tflrt_check_io(ctx, node, 1, 1)) != TFLRT_OK) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (in == NULL || out == NULL) return tflrt_op_error(ctx, "the input is required");
   if (in->ndims < 1) return tflrt_op_error(ctx, "input must have rank >= 1");
   memset(&d->p, 0, sizeof(d->p));
   d->p.beta = d->beta;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define S2D_OPTIONS_TYPE 19 /* BuiltinOptions: SpaceToDepthOptions {block_size} */
 #define D2S_OPTIONS_TYPE 94 /* DepthToSpaceOptions {block_size} */
@@ -33,26 +34,10 @@ typedef struct {
   int32_t out_dims[TFLRT_MAX_DIMS];
 } sd_data;
 
+/* n_in inputs, one output holding input 0's elements: same type and quantization. */
 static int check_io(tflrt_ctx* ctx, const tflrt_node* node, int32_t n_in) {
-  if (node->n_inputs != n_in || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected %d input(s) and 1 output, got %d and %d", (int)n_in, (int)node->n_inputs,
-                          (int)node->n_outputs);
-  for (int32_t i = 0; i < n_in; i++)
-    if (tflrt_in(ctx, node, i) == NULL) return tflrt_op_error(ctx, "input %d is missing", (int)i);
-  const tflrt_tensor* in = tflrt_in(ctx, node, 0);
-  const tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (out == NULL) return tflrt_op_error(ctx, "the output is missing");
-  if (tflrt_type_size(in->type) == 0)
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(in->type));
-  if (out->type != in->type)
-    return tflrt_op_error(ctx, "output type %s differs from input type %s", tflrt_type_name(out->type),
-                          tflrt_type_name(in->type));
-  if (in->type == TFLRT_UINT8 || in->type == TFLRT_INT8 || in->type == TFLRT_INT16) {
-    if (in->scale != out->scale || in->zero_point != out->zero_point)
-      return tflrt_op_error(ctx, "input and output must have the same scale and zero point");
-    if (in->type == TFLRT_INT16 && in->zero_point != 0) return tflrt_op_error(ctx, "int16 needs zero point 0");
-  }
-  return TFLRT_OK;
+  int rc = tflrt_check_move_io(ctx, node, n_in, n_in);
+  return rc ? rc : tflrt_check_same_quant(ctx, tflrt_in(ctx, node, 0), tflrt_out(ctx, node, 0));
 }
 
 /* ---- DEPTH_TO_SPACE / SPACE_TO_DEPTH ---- */
@@ -133,17 +118,6 @@ static int block_eval(tflrt_ctx* ctx, tflrt_node* node) {
 
 /* ---- SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND ---- */
 
-static int64_t value_at(const tflrt_tensor* t, int32_t i) {
-  if (t->type == TFLRT_INT32) {
-    int32_t v;
-    memcpy(&v, (const uint8_t*)t->data + 4 * (size_t)i, 4);
-    return v;
-  }
-  int64_t v;
-  memcpy(&v, (const uint8_t*)t->data + 8 * (size_t)i, 8);
-  return v;
-}
-
 static int nd_check_inputs(tflrt_ctx* ctx, const tflrt_node* node) {
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* bs = tflrt_in(ctx, node, 1);
@@ -158,21 +132,20 @@ static int nd_check_inputs(tflrt_ctx* ctx, const tflrt_node* node) {
   return TFLRT_OK;
 }
 
-/* Reads block_shape and paddings/crops and computes the output shape. */
-static int nd_plan(tflrt_ctx* ctx, tflrt_node* node) {
+/* tflrt_plan_fn: reads block_shape and paddings/crops and computes the output shape. */
+static int nd_plan(tflrt_ctx* ctx, tflrt_node* node, int32_t* ndims, const int32_t** dims) {
   sd_data* d = node->data;
   const int to_batch = node->builtin_code == 38;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   const tflrt_tensor* bs = tflrt_in(ctx, node, 1);
   const tflrt_tensor* pc = tflrt_in(ctx, node, 2);
   const int32_t m = in->ndims - 2;
-  if (bs->data == NULL || bs->bytes < (size_t)m * tflrt_type_size(bs->type) || pc->data == NULL ||
-      pc->bytes < (size_t)(2 * m) * tflrt_type_size(pc->type))
-    return tflrt_op_error(ctx, "block_shape or paddings/crops has no data");
+  int rc = tflrt_check_data(ctx, bs, m, "block_shape");
+  if (rc || (rc = tflrt_check_data(ctx, pc, 2 * m, to_batch ? "paddings" : "crops"))) return rc;
   d->m = m;
   int64_t batch = in->dims[0], blocks = 1;
   for (int32_t i = 0; i < m; i++) {
-    const int64_t b = value_at(bs, i), p0 = value_at(pc, 2 * i), p1 = value_at(pc, 2 * i + 1);
+    const int64_t b = tflrt_int_at(bs, i), p0 = tflrt_int_at(pc, 2 * i), p1 = tflrt_int_at(pc, 2 * i + 1);
     const int64_t dim = in->dims[i + 1];
     if (b < 1 || b > INT32_MAX) return tflrt_op_error(ctx, "block_shape[%d] = %lld must be >= 1", (int)i, (long long)b);
     if (p0 < 0 || p1 < 0 || p0 > INT32_MAX || p1 > INT32_MAX)
@@ -206,24 +179,16 @@ static int nd_plan(tflrt_ctx* ctx, tflrt_node* node) {
   }
   d->out_dims[0] = (int32_t)batch;
   d->out_dims[in->ndims - 1] = in->dims[in->ndims - 1];
-  return TFLRT_OK;
-}
-
-static int nd_apply_shape(tflrt_ctx* ctx, tflrt_tensor* out, const sd_data* d, int32_t rank) {
-  if (!ctx->in_eval || out->alloc == TFLRT_ALLOC_DYNAMIC) return tflrt_set_output_shape(ctx, out, rank, d->out_dims);
-  for (int32_t i = 0; i < rank; i++)
-    if (out->ndims != rank || out->dims[i] != d->out_dims[i]) return tflrt_op_error(ctx, "output shape changed");
+  *ndims = in->ndims;
+  *dims = d->out_dims;
   return TFLRT_OK;
 }
 
 static int nd_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   int rc = check_io(ctx, node, 3);
   if (rc || (rc = nd_check_inputs(ctx, node))) return rc;
-  tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!tflrt_is_const(tflrt_in(ctx, node, 1)) || !tflrt_is_const(tflrt_in(ctx, node, 2)))
-    return tflrt_set_dynamic(ctx, out);
-  if ((rc = nd_plan(ctx, node))) return rc;
-  return nd_apply_shape(ctx, out, node->data, tflrt_in(ctx, node, 0)->ndims);
+  return tflrt_plan_prepare(ctx, node, tflrt_is_const(tflrt_in(ctx, node, 1)) && tflrt_is_const(tflrt_in(ctx, node, 2)),
+                            nd_plan);
 }
 
 static int nd_eval(tflrt_ctx* ctx, tflrt_node* node) {
@@ -231,9 +196,8 @@ static int nd_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const int to_batch = node->builtin_code == 38;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  int rc;
-  if (out->alloc == TFLRT_ALLOC_DYNAMIC && ((rc = nd_plan(ctx, node)) || (rc = nd_apply_shape(ctx, out, d, in->ndims))))
-    return rc;
+  int rc = tflrt_plan_eval(ctx, node, nd_plan);
+  if (rc) return rc;
   if (out->bytes == 0) return TFLRT_OK;
   if (out->data == NULL || (in->bytes > 0 && in->data == NULL)) return tflrt_op_error(ctx, "input or output has no data");
   const int32_t m = d->m, r = in->ndims;
@@ -242,11 +206,7 @@ static int nd_eval(tflrt_ctx* ctx, tflrt_node* node) {
   /* 8-bit padding is the zero point (TFLite memsets the zero point byte), else 0 */
   const int pad_byte = es == 1 ? (int)(uint8_t)out->zero_point : 0;
   int64_t in_stride[TFLRT_MAX_DIMS]; /* elements */
-  int64_t s = 1;
-  for (int32_t i = r - 1; i >= 0; i--) {
-    in_stride[i] = s;
-    s *= in->dims[i];
-  }
+  tflrt_strides(r, in->dims, 1, in_stride);
   const uint8_t* src = in->data;
   uint8_t* dst = out->data;
   const int64_t out_batch = d->out_dims[0], in_batch = in->dims[0];

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define S2D_MAX_RANK 4
 
@@ -17,44 +18,27 @@ typedef struct {
   int dynamic;
 } s2d_data;
 
-static int64_t int_at(const tflrt_tensor* t, int64_t i) {
-  if (t->type == TFLRT_INT32) {
-    int32_t v;
-    memcpy(&v, (const uint8_t*)t->data + 4 * (size_t)i, 4);
-    return v;
-  }
-  int64_t v;
-  memcpy(&v, (const uint8_t*)t->data + 8 * (size_t)i, 8);
-  return v;
-}
-
 static int size_output(tflrt_ctx* ctx, const tflrt_tensor* shape, tflrt_tensor* out) {
-  int32_t dims[S2D_MAX_RANK];
-  const int32_t n = shape->dims[0];
-  for (int32_t i = 0; i < n; i++) {
-    const int64_t v = int_at(shape, i);
-    if (v < 0 || v > INT32_MAX) return tflrt_op_error(ctx, "output_shape[%d] = %lld is invalid", (int)i, (long long)v);
-    dims[i] = (int32_t)v;
-  }
-  return tflrt_set_output_shape(ctx, out, n, dims);
+  int32_t n, dims[S2D_MAX_RANK];
+  int rc = tflrt_read_dims(ctx, shape, "output_shape", S2D_MAX_RANK, &n, dims);
+  return rc ? rc : tflrt_set_output_shape(ctx, out, n, dims);
 }
 
 static int s2d_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   s2d_data* d = node->data;
-  if (node->n_inputs != 4 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 4 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 4, 1);
+  if (rc) return rc;
   const tflrt_tensor* idx = tflrt_in(ctx, node, 0);
   const tflrt_tensor* shape = tflrt_in(ctx, node, 1);
   const tflrt_tensor* values = tflrt_in(ctx, node, 2);
   const tflrt_tensor* dflt = tflrt_in(ctx, node, 3);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!idx || !shape || !values || !dflt || !out) return tflrt_op_error(ctx, "an input or the output is missing");
-  if ((idx->type != TFLRT_INT32 && idx->type != TFLRT_INT64) || (shape->type != TFLRT_INT32 && shape->type != TFLRT_INT64))
-    return tflrt_op_error(ctx, "indices and output_shape must be int32 or int64");
+  if ((rc = tflrt_check_int_type(ctx, idx, "indices")) || (rc = tflrt_check_int_type(ctx, shape, "output_shape")))
+    return rc;
   const int32_t vt = values->type;
-  if (vt != TFLRT_FLOAT32 && vt != TFLRT_INT32 && vt != TFLRT_INT64 && vt != TFLRT_INT8 && vt != TFLRT_UINT8)
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "value type %s is not supported", tflrt_type_name(vt));
+  const uint32_t value_types = TFLRT_TYPE_BIT(TFLRT_FLOAT32) | TFLRT_TYPE_BIT(TFLRT_INT32) | TFLRT_TYPE_BIT(TFLRT_INT64) |
+                               TFLRT_TYPE_BIT(TFLRT_INT8) | TFLRT_TYPE_BIT(TFLRT_UINT8);
+  if ((rc = tflrt_check_type_in(ctx, vt, value_types, "value"))) return rc;
   if (dflt->type != vt || out->type != vt) return tflrt_op_error(ctx, "values, default_value and output must have one type");
   if (tflrt_num_elements(dflt) != 1) return tflrt_op_error(ctx, "default_value must have one element");
   if (idx->ndims > 2 || shape->ndims != 1 || values->ndims > 1)
@@ -78,12 +62,14 @@ static int s2d_eval(tflrt_ctx* ctx, tflrt_node* node) {
   const tflrt_tensor* values = tflrt_in(ctx, node, 2);
   const tflrt_tensor* dflt = tflrt_in(ctx, node, 3);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (d->dynamic) {
-    int r = size_output(ctx, tflrt_in(ctx, node, 1), out);
-    if (r) return r;
-  }
+  int rc = d->dynamic ? size_output(ctx, tflrt_in(ctx, node, 1), out) : TFLRT_OK;
+  if (rc || (rc = tflrt_check_data(ctx, idx, tflrt_num_elements(idx), "indices")) ||
+      (rc = tflrt_check_data(ctx, values, tflrt_num_elements(values), "values")) ||
+      (rc = tflrt_check_data(ctx, dflt, 1, "default_value")))
+    return rc;
   const size_t es = tflrt_type_size(values->type);
   const int64_t total = tflrt_num_elements(out);
+  if (total > 0 && out->data == NULL) return tflrt_op_error(ctx, "the output has no data");
   uint8_t* o = out->data;
   for (int64_t i = 0; i < total; i++) memcpy(o + (size_t)i * es, dflt->data, es);
   const int64_t n_idx = idx->ndims < 2 ? tflrt_num_elements(idx) : idx->dims[0];
@@ -92,7 +78,7 @@ static int s2d_eval(tflrt_ctx* ctx, tflrt_node* node) {
   for (int64_t i = 0; i < n_idx; i++) {
     int64_t off = 0;
     for (int32_t k = 0; k < rank; k++) {
-      const int64_t c = int_at(idx, i * rank + k);
+      const int64_t c = tflrt_int_at(idx, i * rank + k);
       if (c < 0 || c >= out->dims[k])
         return tflrt_op_error(ctx, "index %lld (dimension %d = %lld) is outside the output", (long long)i, (int)k,
                               (long long)c);

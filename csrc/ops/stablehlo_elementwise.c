@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 enum { HLO_ADD, HLO_MUL, HLO_MAX, HLO_MIN, HLO_AND };
 
@@ -30,13 +31,11 @@ static int type_ok(int32_t t, int kind) {
 
 static int hlo_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   const hlo_data* d = node->data;
-  if (node->n_inputs != 2 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 2 inputs and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 2, 1);
+  if (rc) return rc;
   const tflrt_tensor* a = tflrt_in(ctx, node, 0);
   const tflrt_tensor* b = tflrt_in(ctx, node, 1);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!a || !b || !out) return tflrt_op_error(ctx, "an input or the output is missing");
   if (!type_ok(a->type, d->kind))
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(a->type));
   if (b->type != a->type || out->type != a->type) return tflrt_op_error(ctx, "inputs and output must have one type");

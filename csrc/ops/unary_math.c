@@ -100,11 +100,7 @@ static int unary_math_prepare(tflrt_ctx* ctx, tflrt_node* node, unary_math_kind 
   const tflrt_tensor* in = NULL;
   tflrt_tensor* out = NULL;
   int rc;
-  memset(d, 0, sizeof(*d));
-  if ((rc = tflrt_unary_io(ctx, node, &in, &out)) != TFLRT_OK) return rc;
-  if ((rc = tflrt_unary_same_type(ctx, in, out)) != TFLRT_OK) return rc;
-  d->p.input_zero_point = in->zero_point;
-  d->p.output_zero_point = out->zero_point;
+  if ((rc = tflrt_unary_start(ctx, node, d, &in, &out)) != TFLRT_OK) return rc;
   const int32_t t = in->type;
   const int f32 = t == TFLRT_FLOAT32;
   switch (kind) {
@@ -171,11 +167,10 @@ static int round_prepare(tflrt_ctx* ctx, tflrt_node* node) { return unary_math_p
 static int square_prepare(tflrt_ctx* ctx, tflrt_node* node) { return unary_math_prepare(ctx, node, U_SQUARE); }
 static int sign_prepare(tflrt_ctx* ctx, tflrt_node* node) { return unary_math_prepare(ctx, node, U_SIGN); }
 
-static int unary_math_eval(tflrt_ctx* ctx, tflrt_node* node) { return tflrt_unary_eval(ctx, node); }
 
 #define UNARY_MATH_OP(var, op_name, code, vmax, prep)                                                           \
   const tflrt_op var = {.name = op_name, .builtin_code = code, .min_version = 1, .max_version = vmax,         \
-                        .data_size = sizeof(tflrt_unary_data), .parse = NULL, .prepare = prep, .eval = unary_math_eval}
+                        .data_size = sizeof(tflrt_unary_data), .parse = NULL, .prepare = prep, .eval = tflrt_unary_eval}
 
 /* Versions: those of TFLite's builtin resolver whose types are implemented here. */
 UNARY_MATH_OP(tflrt_op_abs, "ABS", 101, 5, abs_prepare);

@@ -10,6 +10,7 @@
 #include "../quant/fixedpoint.h"
 #include "../quant/quant.h"
 #include "op.h"
+#include "op_util.h"
 
 #define TFLRT_UNARY_BLOCK 16384 /* elements per work item */
 
@@ -21,21 +22,32 @@ typedef struct {
   const char* check_what; /* the message for that */
 } tflrt_unary_data;
 
-/* Exactly one input and one output, both present; returns them through in and out. */
-static inline int tflrt_unary_io(tflrt_ctx* ctx, tflrt_node* node, const tflrt_tensor** in, tflrt_tensor** out) {
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
-  *in = tflrt_in(ctx, node, 0);
-  *out = tflrt_out(ctx, node, 0);
-  if (*in == NULL || *out == NULL) return tflrt_op_error(ctx, "the input and the output are required");
-  return TFLRT_OK;
-}
-
 static inline int tflrt_unary_same_type(tflrt_ctx* ctx, const tflrt_tensor* in, const tflrt_tensor* out) {
   if (in->type != out->type)
     return tflrt_op_error(ctx, "input type %s and output type %s differ", tflrt_type_name(in->type),
                           tflrt_type_name(out->type));
+  return TFLRT_OK;
+}
+
+/* Exactly one input and one output, both present and of the same type; returns them through in
+ * and out. */
+static inline int tflrt_unary_io(tflrt_ctx* ctx, tflrt_node* node, const tflrt_tensor** in, tflrt_tensor** out) {
+  int rc = tflrt_check_io(ctx, node, 1, 1);
+  if (rc) return rc;
+  *in = tflrt_in(ctx, node, 0);
+  *out = tflrt_out(ctx, node, 0);
+  return tflrt_unary_same_type(ctx, *in, *out);
+}
+
+/* The start of an element-wise op's prepare: clears d, checks the node (tflrt_unary_io) and
+ * takes the zero points. */
+static inline int tflrt_unary_start(tflrt_ctx* ctx, tflrt_node* node, tflrt_unary_data* d, const tflrt_tensor** in,
+                                    tflrt_tensor** out) {
+  memset(d, 0, sizeof(*d));
+  int rc = tflrt_unary_io(ctx, node, in, out);
+  if (rc) return rc;
+  d->p.input_zero_point = (*in)->zero_point;
+  d->p.output_zero_point = (*out)->zero_point;
   return TFLRT_OK;
 }
 
@@ -141,15 +153,9 @@ static inline int tflrt_unary_eval(tflrt_ctx* ctx, tflrt_node* node) {
                               (long long)i, (int)tflrt_unary_load_int(in->data, in->type, (size_t)i),
                               (int)d->p.input_zero_point);
   }
-  const int64_t blocks = (n + TFLRT_UNARY_BLOCK - 1) / TFLRT_UNARY_BLOCK;
-  if (blocks > INT32_MAX) return tflrt_op_error(ctx, "tensor too large");
   tflrt_unary_job job = {.d = d, .x = in->data, .y = out->data, .n = (size_t)n, .in_size = tflrt_type_size(in->type),
                          .out_size = tflrt_type_size(out->type)};
-  if (blocks == 1)
-    tflrt_unary_blocks(&job, 0, 1);
-  else
-    tflrt_parallel_for(ctx, (int32_t)blocks, tflrt_unary_blocks, &job);
-  return TFLRT_OK;
+  return tflrt_parallel_blocks(ctx, n, TFLRT_UNARY_BLOCK, tflrt_unary_blocks, &job);
 }
 
 #endif

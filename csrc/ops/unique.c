@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 #define UNIQUE_OPTIONS_TYPE 80 /* BuiltinOptions: UniqueOptions {idx_out_type: TensorType = INT32} */
 
@@ -30,22 +31,18 @@ static int unique_parse(tflrt_ctx* ctx, tflrt_node* node) {
   return TFLRT_OK;
 }
 
-static int value_type_ok(int32_t t) {
-  return t == TFLRT_INT8 || t == TFLRT_INT16 || t == TFLRT_INT32 || t == TFLRT_INT64 || t == TFLRT_UINT8 ||
-         t == TFLRT_FLOAT32;
-}
+#define VALUE_TYPES                                                                                              \
+  (TFLRT_TYPE_BIT(TFLRT_INT8) | TFLRT_TYPE_BIT(TFLRT_INT16) | TFLRT_TYPE_BIT(TFLRT_INT32) |                       \
+   TFLRT_TYPE_BIT(TFLRT_INT64) | TFLRT_TYPE_BIT(TFLRT_UINT8) | TFLRT_TYPE_BIT(TFLRT_FLOAT32))
 
 static int unique_prepare(tflrt_ctx* ctx, tflrt_node* node) {
   unique_data* d = node->data;
-  if (node->n_inputs != 1 || node->n_outputs != 2)
-    return tflrt_op_error(ctx, "expected 1 input and 2 outputs, got %d and %d", (int)node->n_inputs,
-                          (int)node->n_outputs);
+  int rc = tflrt_check_io(ctx, node, 1, 2);
+  if (rc) return rc;
   const tflrt_tensor* in = tflrt_in(ctx, node, 0);
   tflrt_tensor* values = tflrt_out(ctx, node, 0);
   tflrt_tensor* idx = tflrt_out(ctx, node, 1);
-  if (!in || !values || !idx) return tflrt_op_error(ctx, "the input or an output is missing");
-  if (!value_type_ok(in->type))
-    return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "type %s is not supported", tflrt_type_name(in->type));
+  if ((rc = tflrt_check_type_in(ctx, in->type, VALUE_TYPES, NULL))) return rc;
   if (values->type != in->type) return tflrt_op_error(ctx, "the unique values must have the input's type");
   if (idx->type != d->idx_type)
     return tflrt_op_error(ctx, "the index output is %s but idx_out_type is %s", tflrt_type_name(idx->type),

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "op_util.h"
 
 static int cond_type_ok(int32_t t) {
   return t == TFLRT_BOOL || t == TFLRT_FLOAT32 || t == TFLRT_INT64 || t == TFLRT_INT32 || t == TFLRT_INT8 ||
@@ -52,12 +53,10 @@ static int size_output(tflrt_ctx* ctx, const tflrt_tensor* cond, tflrt_tensor* o
 }
 
 static int where_prepare(tflrt_ctx* ctx, tflrt_node* node) {
-  if (node->n_inputs != 1 || node->n_outputs != 1)
-    return tflrt_op_error(ctx, "expected 1 input and 1 output, got %d and %d (the 3-input form is SELECT)",
-                          (int)node->n_inputs, (int)node->n_outputs);
+  int rc = tflrt_check_arity(ctx, node, 1, 1, 1, "condition; the 3-input form is SELECT");
+  if (rc) return rc;
   const tflrt_tensor* cond = tflrt_in(ctx, node, 0);
   tflrt_tensor* out = tflrt_out(ctx, node, 0);
-  if (!cond || !out) return tflrt_op_error(ctx, "the input or the output is missing");
   if (!cond_type_ok(cond->type))
     return tflrt_op_fail(ctx, TFLRT_ERR_UNSUPPORTED, "condition tensor has unsupported type %s",
                          tflrt_type_name(cond->type));

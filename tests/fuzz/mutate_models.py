@@ -47,7 +47,7 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
 ROOT = os.path.dirname(TESTS)
-MODELS_DIR = os.environ.get("TFLITE_RT_CORPUS", "/work/shared/models")
+MODELS_DIR = os.environ.get("TFLITE_RT_CORPUS", os.path.join(ROOT, "..", "shared", "models"))
 DEFAULT_MODELS = ["mobilenet_v2_100__int8", "kws_dscnn__int16x8", "transformer__fp32", "unet__int8",
                   "ops_zoo__int8", "ops_zoo_float__fp32", "resnet_small__dr", "gru_bilstm__fp32"]
 EXTRA_MODELS = ["cf_while", "cf_if", "cf_call_once", "cf_nested"]  # built here (control flow)

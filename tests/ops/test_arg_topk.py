@@ -9,41 +9,18 @@ too: the scan order is TFLite's).
 import numpy as np
 import pytest
 
-from tests import tolerances
-from tests.oracle import check, rt_interpreter
+from tests.ops.helpers import EXACT, data_op_model, prepare_error, rand
+from tests.oracle import check
 from tests.tflite_builder import ModelBuilder
-
-EXACT = tolerances.Tolerance("exact", atol=0.0, rtol=0.0)
-
-
-def rand(rng, shape, dtype, lo=-1000, hi=1000):
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return rng.integers(0, 2, size=shape).astype(np.bool_)
-    if dtype.kind == "f":
-        return rng.standard_normal(shape).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(max(info.min, lo), min(info.max, hi), size=shape, endpoint=True).astype(dtype)
-
-
-def _prepare_error(model):
-    it = rt_interpreter(model_content=model)
-    with pytest.raises((RuntimeError, ValueError)) as e:
-        it.allocate_tensors()
-    return str(e.value)
 
 
 # ---- ARG_MAX / ARG_MIN -----------------------------------------------------------------------
 
-def arg_model(op, shape, dtype, axis, out_type=np.int32, const=True, axis_dtype=np.int32, version=1):
-    b = ModelBuilder()
-    x = b.input("x", shape, dtype)
-    a = b.const("axis", np.array([axis], axis_dtype)) if const else b.input("axis", (1,), axis_dtype)
-    ax = axis % len(shape)
-    y = b.tensor("y", [d for i, d in enumerate(shape) if i != ax], out_type)
-    b.op(op, [x, a], [y], options={"output_type": out_type}, version=version)
-    b.output(y)
-    return b.build()
+def arg_model(op, shape, dtype, axis, out_type=np.int32, const=True, axis_dtype=np.int32, version=1, out_shape=None):
+    if out_shape is None:
+        out_shape = [d for i, d in enumerate(shape) if i != axis % len(shape)]
+    return data_op_model(op, shape, dtype, {"axis": [axis]}, out_shape, const, axis_dtype,
+                         options={"output_type": out_type}, version=version, out_dtype=out_type)
 
 
 @pytest.mark.parametrize("op", ["ARG_MAX", "ARG_MIN"])
@@ -123,18 +100,8 @@ def test_arg_nan_rows(op, n):
 
 
 def test_arg_errors():
-    assert "axis" in _prepare_error(arg_model_bad_axis())
-    assert "empty" in _prepare_error(arg_model("ARG_MIN", (3, 0), np.float32, 1))
-
-
-def arg_model_bad_axis():
-    b = ModelBuilder()
-    x = b.input("x", (3, 4), np.float32)
-    a = b.const("axis", np.array([2], np.int32))
-    y = b.tensor("y", (3,), np.int32)
-    b.op("ARG_MAX", [x, a], [y], options={"output_type": np.int32})
-    b.output(y)
-    return b.build()
+    assert "axis" in prepare_error(arg_model("ARG_MAX", (3, 4), np.float32, 2, out_shape=(3,)))
+    assert "empty" in prepare_error(arg_model("ARG_MIN", (3, 0), np.float32, 1))
 
 
 # ---- TOPK_V2 ---------------------------------------------------------------------------------
@@ -192,19 +159,14 @@ def test_topk_nan_ranks_last():
 
 
 def test_topk_errors():
-    assert "larger" in _prepare_error(topk_model((2, 3), np.float32, 4))
+    assert "larger" in prepare_error(topk_model((2, 3), np.float32, 4))
 
 
 # ---- CUMSUM ----------------------------------------------------------------------------------
 
 def cumsum_model(shape, dtype, axis, exclusive, reverse, const=True):
-    b = ModelBuilder()
-    x = b.input("x", shape, dtype)
-    a = b.const("axis", np.array(axis, np.int32)) if const else b.input("axis", (), np.int32)
-    y = b.tensor("y", shape, dtype)
-    b.op("CUMSUM", [x, a], [y], options={"exclusive": exclusive, "reverse": reverse})
-    b.output(y)
-    return b.build()
+    return data_op_model("CUMSUM", shape, dtype, {"axis": axis}, shape, const,
+                         options={"exclusive": exclusive, "reverse": reverse})
 
 
 def np_cumsum(x, axis, exclusive, reverse):
@@ -233,4 +195,4 @@ def test_cumsum_computed_axis_and_errors():
     x = rand(rng, (3, 4), np.float32)
     model = cumsum_model(x.shape, np.float32, 0, False, False, const=False)
     check(model, [x, np.array(-1, np.int32)], expected=[np_cumsum(x, -1, False, False)], tol=EXACT)
-    assert "axis" in _prepare_error(cumsum_model((3, 4), np.float32, 2, False, False))
+    assert "axis" in prepare_error(cumsum_model((3, 4), np.float32, 2, False, False))

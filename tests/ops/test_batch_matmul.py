@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from tests import tolerances
-from tests.oracle import check, rt_interpreter
+from tests.ops.helpers import prepare_error
+from tests.oracle import check
 from tests.tflite_builder import ModelBuilder
 
 # (lhs shape, rhs shape) before adjoints, i.e. lhs [..., M, K], rhs [..., K, N]
@@ -180,13 +181,6 @@ def test_hybrid_two_batch_dims():
                   rq=(0.01, 0), rhs_data=w)
     got = run_rt(m, [x])[0]
     compare(got, np_hybrid_symmetric(x, w, 0.01), tolerances.HYBRID, what="hybrid vs numpy")
-
-
-def prepare_error(model_bytes):
-    with pytest.raises((RuntimeError, ValueError)) as e:
-        it = rt_interpreter(model_content=model_bytes)
-        it.allocate_tensors()
-    return str(e.value)
 
 
 def test_errors():

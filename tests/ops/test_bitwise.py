@@ -3,11 +3,11 @@ numpy fallbacks. Integer outputs bit-exact."""
 import numpy as np
 import pytest
 
-from tests import tolerances
+from tests.ops import helpers
+from tests.ops.helpers import EXACT
 from tests.oracle import check, rt_interpreter
 from tests.tflite_builder import ModelBuilder
 
-EXACT = tolerances.Tolerance("exact", atol=0.0, rtol=0.0)
 INT_TYPES = [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32]
 SHAPES = [((5,), (5,)), ((2, 3), (3,)), ((2, 1, 4), (3, 1)), ((1,), (2, 2)), ((2, 3, 1, 2), (1, 3, 4, 1))]
 
@@ -22,8 +22,7 @@ def binary_model(op, s1, s2, dtype):
 
 
 def rand(rng, shape, dtype):
-    info = np.iinfo(dtype)
-    return rng.integers(info.min, info.max, size=shape, endpoint=True).astype(dtype)
+    return helpers.rand(rng, shape, dtype, lo=None, hi=None)  # the whole range
 
 
 @pytest.mark.parametrize("dtype", INT_TYPES)

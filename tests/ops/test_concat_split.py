@@ -7,30 +7,16 @@ int16 zero-point rules), constant and computed axis / size_splits inputs (the la
 the outputs dynamic), and prepare errors. Outputs must be bit-exact (floats included: these
 ops only move values, except uint8 requantization which is integer-exact too).
 """
-import itertools
-
 import numpy as np
 import pytest
 
-from tests import tolerances
-from tests.oracle import check, rt_interpreter
+from tests.ops.helpers import EXACT, invoke_error, prepare_error, rand
+from tests.oracle import check
 from tests.tflite_builder import ModelBuilder
 
-EXACT = tolerances.Tolerance("exact (data movement)", atol=0.0, rtol=0.0)
 
 MOVE_DTYPES = [np.float32, np.int8, np.uint8, np.int16, np.int32, np.int64]
 SHAPES = [(5,), (1, 3), (2, 1, 3), (3, 2, 1, 4), (1, 2, 3, 1, 2), (2, 1, 2, 1, 3, 2)]
-
-
-def rand(rng, shape, dtype):
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return rng.integers(0, 2, size=shape).astype(np.bool_)
-    if dtype.kind == "f":
-        return rng.standard_normal(shape).astype(dtype)
-    info = np.iinfo(dtype)
-    lo, hi = max(info.min, -1000), min(info.max, 1000)
-    return rng.integers(lo, hi, size=shape, endpoint=True).astype(dtype)
 
 
 def quant_for(dtype):
@@ -142,30 +128,23 @@ def test_concat_int16_scales_may_differ():
     check(model, feeds, expected=[np.concatenate(feeds, axis=1)], tol=EXACT)
 
 
-def _prepare_error(model):
-    it = rt_interpreter(model_content=model)
-    with pytest.raises((RuntimeError, ValueError)) as e:
-        it.allocate_tensors()
-    return str(e.value)
-
-
 def test_concat_errors():
     rng = np.random.default_rng(9)
     model, _ = concat_model([(2, 3), (2, 3)], np.float32, 2, rng=rng)
-    assert "axis" in _prepare_error(model)
+    assert "axis" in prepare_error(model)
     model, _ = concat_model([(2, 3), (2, 3)], np.float32, -3, rng=rng)
-    assert "axis" in _prepare_error(model)
+    assert "axis" in prepare_error(model)
     model, _ = concat_model([(2, 3), (2, 3)], np.int8, 1, [(0.1, 0), (0.2, 0)], (0.1, 0), rng=rng)
-    assert "int8" in _prepare_error(model)
+    assert "int8" in prepare_error(model)
     model, _ = concat_model([(2, 3), (2, 3)], np.int16, 1, [(0.1, 1), (0.2, 0)], (0.1, 0), rng=rng)
-    assert "zero point" in _prepare_error(model)
+    assert "zero point" in prepare_error(model)
     # mismatched non-axis dimension
     b = ModelBuilder()
     x0, x1 = b.input("x0", (2, 3), np.float32), b.input("x1", (3, 3), np.float32)
     y = b.tensor("y", (2, 6), np.float32)
     b.op("CONCATENATION", [x0, x1], [y], options={"axis": 1})
     b.output(y)
-    assert "dimension" in _prepare_error(b.build())
+    assert "dimension" in prepare_error(b.build())
 
 
 @pytest.mark.parametrize("act", ["RELU", "RELU6", "RELU_N1_TO_1"])
@@ -250,9 +229,9 @@ def test_pack_unpack_errors():
     y = b.tensor("y", (2, 2, 3), np.float32)
     b.op("PACK", [x0, x1], [y], options={"values_count": 3, "axis": 0})
     b.output(y)
-    assert "values_count" in _prepare_error(b.build())
-    assert "axis" in _prepare_error(pack_model((2, 3), 2, np.float32, 3))
-    assert "num" in _prepare_error(unpack_model((2, 3), np.float32, 1, num=2))
+    assert "values_count" in prepare_error(b.build())
+    assert "axis" in prepare_error(pack_model((2, 3), 2, np.float32, 3))
+    assert "num" in prepare_error(unpack_model((2, 3), np.float32, 1, num=2))
 
 
 # ---- SPLIT / SPLIT_V -------------------------------------------------------------------------
@@ -339,23 +318,17 @@ def test_split_v_dtypes_negative_axis(dtype):
 
 
 def test_split_errors():
-    assert "evenly" in _prepare_error(split_model((2, 5), np.float32, 1, 2))
-    assert "axis" in _prepare_error(split_model((2, 6), np.float32, 2, 2))
-    assert "axis" in _prepare_error(split_model((2, 6), np.float32, -3, 2))
-    assert "sum" in _prepare_error(splitv_model((2, 6), np.float32, [2, 3], 1))
-    assert "-1" in _prepare_error(splitv_model((2, 6), np.float32, [-1, -1], 1, out_sizes=[3, 3]))
-    assert "out of range" in _prepare_error(splitv_model((2, 6), np.float32, [-2, 8], 1, out_sizes=[0, 6]))
+    assert "evenly" in prepare_error(split_model((2, 5), np.float32, 1, 2))
+    assert "axis" in prepare_error(split_model((2, 6), np.float32, 2, 2))
+    assert "axis" in prepare_error(split_model((2, 6), np.float32, -3, 2))
+    assert "sum" in prepare_error(splitv_model((2, 6), np.float32, [2, 3], 1))
+    assert "-1" in prepare_error(splitv_model((2, 6), np.float32, [-1, -1], 1, out_sizes=[3, 3]))
+    assert "out of range" in prepare_error(splitv_model((2, 6), np.float32, [-2, 8], 1, out_sizes=[0, 6]))
 
 
 def test_split_computed_axis_out_of_range_fails_in_invoke():
     model = split_model((2, 6), np.float32, 1, 2, const_axis=False)
-    it = rt_interpreter(model_content=model)
-    it.allocate_tensors()
-    d = it.get_input_details()
-    it.set_tensor(d[0]["index"], np.array(5, np.int32))
-    it.set_tensor(d[1]["index"], np.zeros((2, 6), np.float32))
-    with pytest.raises(RuntimeError, match="axis"):
-        it.invoke()
+    assert "axis" in invoke_error(model, [np.array(5, np.int32), np.zeros((2, 6), np.float32)])
 
 
 @pytest.mark.slow

@@ -10,11 +10,10 @@ weight read directly by FULLY_CONNECTED / CONV_2D (must fail with UnsupportedOpE
 import numpy as np
 import pytest
 
-from tests import tolerances
+from tests.ops.helpers import EXACT
 from tests.oracle import check, rt_interpreter, rt_module
 from tests.tflite_builder import ModelBuilder, csr_sparsity
 
-EXACT = tolerances.Tolerance("exact (data movement)", atol=0.0, rtol=0.0)
 
 
 def sparse_dense(rng, shape, dtype, density=0.3):

@@ -4,11 +4,10 @@ factor < 1 (refused)."""
 import numpy as np
 import pytest
 
-from tests import tolerances
+from tests.ops.helpers import EXACT
 from tests.oracle import check, rt_interpreter
 from tests.tflite_builder import ModelBuilder
 
-EXACT = tolerances.Tolerance("exact", atol=0.0, rtol=0.0)
 
 
 def np_dilate(x, d, pad):

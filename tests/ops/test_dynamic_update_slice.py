@@ -4,11 +4,10 @@ and int64 indices, several dtypes."""
 import numpy as np
 import pytest
 
-from tests import tolerances
+from tests.ops.helpers import EXACT
 from tests.oracle import check
 from tests.tflite_builder import ModelBuilder
 
-EXACT = tolerances.Tolerance("exact", atol=0.0, rtol=0.0)
 
 
 def model(op_shape, upd_shape, dtype, idx_type):

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from tests import tolerances
-from tests.oracle import check, rt_interpreter, run_ref, run_rt
+from tests.ops.helpers import one_op_model, prepare_error
+from tests.oracle import check, run_ref, run_rt
 from tests.tflite_builder import ModelBuilder
 
 ACTS = ["NONE", "RELU", "RELU_N1_TO_1", "RELU6"]
@@ -349,80 +350,39 @@ def _error_model(kind, **kw):
     return build_fc(kind, (2, 8), 4, **kw)[0]
 
 
-def _allocate(model):
-    it = rt_interpreter(model_content=model)
-    it.allocate_tensors()
-    return it
+def _fc_model(inputs, y, version, **options):
+    return one_op_model("FULLY_CONNECTED", inputs, [y], options or None, version)
 
 
-def test_error_float_tanh():
-    with pytest.raises((RuntimeError, ValueError), match="TANH"):
-        _allocate(_error_model("f32", act="TANH"))
+_W34 = ("w", np.ones((3, 4), np.float32))
+_PER_CHANNEL_AXIS_1 = {"scales": [0.1] * 4, "zero_points": [0] * 4, "axis": 1}
+ERRORS = {  # name -> (model builder, expected message)
+    "float_tanh": (lambda: _error_model("f32", act="TANH"), "TANH"),
+    "quantized_sign_bit": (lambda: _error_model("qs8", act="SIGN_BIT"), "SIGN_BIT"),
+    "shuffled_weights_format": (lambda: _fc_model(
+        [("x", [1, 16], np.uint8, (0.1, 128)), ("w", np.full((4, 16), 128, np.uint8), (0.1, 128)),
+         -1], ("y", [1, 4], np.int16, (0.1, 0)), 2, weights_format="SHUFFLED4x16INT8"),
+        "SHUFFLED4x16INT8"),
+    "input_not_multiple_of_features": (lambda: _fc_model(
+        [("x", [1, 10], np.float32), _W34, -1], ("y", [2, 3], np.float32), 6), "not a multiple"),
+    "bias_length": (lambda: _fc_model(
+        [("x", [1, 4], np.float32), _W34, ("bias", np.ones(2, np.float32))],
+        ("y", [1, 3], np.float32), 1), "bias has 2 elements"),
+    "per_channel_axis": (lambda: _fc_model(
+        [("x", [1, 4], np.int8, (0.1, 0)), ("w", np.ones((3, 4), np.int8), _PER_CHANNEL_AXIS_1), -1],
+        ("y", [1, 3], np.int8, (0.1, 0)), 6), "axis 0"),
+    "int16_bias_type_mismatch": (lambda: _fc_model(
+        [("x", [1, 4], np.int16, (0.001, 0)), ("w", np.ones((3, 4), np.int8), (0.01, 0)),
+         ("bias", np.ones(3, np.int64), (1e-5, 0))],
+        ("y", [1, 3], np.int16, (0.001, 0)), 11, quantized_bias_type="INT32"),
+        "quantized_bias_type"),
+}
 
 
-def test_error_quantized_sign_bit():
-    with pytest.raises((RuntimeError, ValueError), match="SIGN_BIT"):
-        _allocate(_error_model("qs8", act="SIGN_BIT"))
-
-
-def test_error_shuffled_weights_format():
-    b = ModelBuilder()
-    x = b.input("x", [1, 16], np.uint8, quant=(0.1, 128))
-    w = b.const("w", np.full((4, 16), 128, np.uint8), quant=(0.1, 128))
-    y = b.tensor("y", [1, 4], np.int16, quant=(0.1, 0))
-    b.op("FULLY_CONNECTED", [x, w, -1], [y], options={"weights_format": "SHUFFLED4x16INT8"},
-         version=2)
-    b.output(y)
-    with pytest.raises((RuntimeError, ValueError), match="SHUFFLED4x16INT8"):
-        _allocate(b.build())
-
-
-def test_error_input_not_multiple_of_features():
-    b = ModelBuilder()
-    x = b.input("x", [1, 10], np.float32)
-    w = b.const("w", np.ones((3, 4), np.float32))
-    y = b.tensor("y", [2, 3], np.float32)
-    b.op("FULLY_CONNECTED", [x, w, -1], [y], version=6)
-    b.output(y)
-    with pytest.raises((RuntimeError, ValueError), match="not a multiple"):
-        _allocate(b.build())
-
-
-def test_error_bias_length():
-    b = ModelBuilder()
-    x = b.input("x", [1, 4], np.float32)
-    w = b.const("w", np.ones((3, 4), np.float32))
-    bias = b.const("bias", np.ones(2, np.float32))
-    y = b.tensor("y", [1, 3], np.float32)
-    b.op("FULLY_CONNECTED", [x, w, bias], [y], version=1)
-    b.output(y)
-    with pytest.raises((RuntimeError, ValueError), match="bias has 2 elements"):
-        _allocate(b.build())
-
-
-def test_error_per_channel_axis():
-    b = ModelBuilder()
-    x = b.input("x", [1, 4], np.int8, quant=(0.1, 0))
-    w = b.const("w", np.ones((3, 4), np.int8),
-                quant={"scales": [0.1] * 4, "zero_points": [0] * 4, "axis": 1})
-    y = b.tensor("y", [1, 3], np.int8, quant=(0.1, 0))
-    b.op("FULLY_CONNECTED", [x, w, -1], [y], version=6)
-    b.output(y)
-    with pytest.raises((RuntimeError, ValueError), match="axis 0"):
-        _allocate(b.build())
-
-
-def test_error_int16_bias_type_mismatch():
-    b = ModelBuilder()
-    x = b.input("x", [1, 4], np.int16, quant=(0.001, 0))
-    w = b.const("w", np.ones((3, 4), np.int8), quant=(0.01, 0))
-    bias = b.const("bias", np.ones(3, np.int64), quant=(1e-5, 0))
-    y = b.tensor("y", [1, 3], np.int16, quant=(0.001, 0))
-    b.op("FULLY_CONNECTED", [x, w, bias], [y], options={"quantized_bias_type": "INT32"},
-         version=11)
-    b.output(y)
-    with pytest.raises((RuntimeError, ValueError), match="quantized_bias_type"):
-        _allocate(b.build())
+@pytest.mark.parametrize("name", list(ERRORS))
+def test_error(name):
+    build, message = ERRORS[name]
+    assert message in prepare_error(build())
 
 
 # ---- the full grid (slow) ----

@@ -11,39 +11,9 @@ fail cleanly: in prepare when constant, in invoke when computed. Outputs bit-exa
 import numpy as np
 import pytest
 
-from tests import tolerances
-from tests.oracle import check, rt_interpreter
+from tests.ops.helpers import DATA_DTYPES as DTYPES, EXACT, data_op_model, invoke_error, prepare_error, rand
+from tests.oracle import check
 from tests.tflite_builder import ModelBuilder
-
-EXACT = tolerances.Tolerance("exact (data movement)", atol=0.0, rtol=0.0)
-DTYPES = [np.float32, np.int8, np.uint8, np.int16, np.int32, np.int64, np.bool_]
-
-
-def rand(rng, shape, dtype):
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return rng.integers(0, 2, size=shape).astype(np.bool_)
-    if dtype.kind == "f":
-        return rng.standard_normal(shape).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(max(info.min, -1000), min(info.max, 1000), size=shape, endpoint=True).astype(dtype)
-
-
-def _prepare_error(model):
-    it = rt_interpreter(model_content=model)
-    with pytest.raises((RuntimeError, ValueError)) as e:
-        it.allocate_tensors()
-    return str(e.value)
-
-
-def _invoke_error(model, feeds):
-    it = rt_interpreter(model_content=model)
-    it.allocate_tensors()
-    for d, v in zip(it.get_input_details(), feeds):
-        it.set_tensor(d["index"], v)
-    with pytest.raises(RuntimeError) as e:
-        it.invoke()
-    return str(e.value)
 
 
 # ---- GATHER ----------------------------------------------------------------------------------
@@ -58,14 +28,9 @@ def np_gather(x, idx, axis, batch_dims):
 
 
 def gather_model(shape, dtype, idx, axis, batch_dims=0, const=True, version=1):
-    b = ModelBuilder()
-    x = b.input("x", shape, dtype)
-    i = b.const("idx", idx) if const else b.input("idx", idx.shape, idx.dtype)
     exp_shape = np_gather(np.zeros(shape, np.int8), np.zeros(idx.shape, np.int64), axis, batch_dims).shape
-    y = b.tensor("y", exp_shape, dtype)
-    b.op("GATHER", [x, i], [y], options={"axis": axis, "batch_dims": batch_dims}, version=version)
-    b.output(y)
-    return b.build()
+    return data_op_model("GATHER", shape, dtype, {"idx": idx}, exp_shape, const, idx.dtype,
+                         options={"axis": axis, "batch_dims": batch_dims}, version=version)
 
 
 @pytest.mark.parametrize("shape", [(7,), (4, 3), (2, 5, 3), (3, 1, 4, 2), (2, 3, 1, 2, 3), (2, 1, 3, 2, 1, 2)], ids=str)
@@ -105,13 +70,13 @@ def test_gather_batch_dims(shape, ishape, axis, bd, const):
 
 def test_gather_errors():
     bad = np.array([0, 5], np.int32)
-    assert "out of range" in _prepare_error(gather_model((5, 2), np.float32, bad, 0))
-    assert "out of range" in _prepare_error(gather_model((5, 2), np.float32, np.array([-1], np.int32), 0))
-    assert "axis" in _prepare_error(gather_model((5, 2), np.float32, np.array([0], np.int32), 2))
+    assert "out of range" in prepare_error(gather_model((5, 2), np.float32, bad, 0))
+    assert "out of range" in prepare_error(gather_model((5, 2), np.float32, np.array([-1], np.int32), 0))
+    assert "axis" in prepare_error(gather_model((5, 2), np.float32, np.array([0], np.int32), 2))
     model = gather_model((5, 2), np.float32, bad, 0, const=False)
-    assert "out of range" in _invoke_error(model, [np.zeros((5, 2), np.float32), bad])
+    assert "out of range" in invoke_error(model, [np.zeros((5, 2), np.float32), bad])
     model = gather_model((5, 2), np.float32, bad, 0, const=False)
-    assert "out of range" in _invoke_error(model, [np.zeros((5, 2), np.float32), np.array([-3, 1], np.int32)])
+    assert "out of range" in invoke_error(model, [np.zeros((5, 2), np.float32), np.array([-3, 1], np.int32)])
 
 
 # ---- GATHER_ND -------------------------------------------------------------------------------
@@ -124,13 +89,8 @@ def np_gather_nd(p, idx):
 
 
 def gather_nd_model(shape, dtype, idx, const=True):
-    b = ModelBuilder()
-    x = b.input("x", shape, dtype)
-    i = b.const("idx", idx) if const else b.input("idx", idx.shape, idx.dtype)
-    y = b.tensor("y", idx.shape[:-1] + tuple(shape[idx.shape[-1]:]), dtype)
-    b.op("GATHER_ND", [x, i], [y])
-    b.output(y)
-    return b.build()
+    out_shape = idx.shape[:-1] + tuple(shape[idx.shape[-1]:])
+    return data_op_model("GATHER_ND", shape, dtype, {"idx": idx}, out_shape, const, idx.dtype)
 
 
 @pytest.mark.parametrize("shape", [(5,), (4, 3), (2, 3, 4), (2, 1, 3, 2)], ids=str)
@@ -156,10 +116,10 @@ def test_gather_nd_dtypes(dtype):
 
 def test_gather_nd_errors():
     bad = np.array([[0, 4]], np.int32)
-    assert "out of range" in _prepare_error(gather_nd_model((3, 4), np.float32, bad))
-    assert "exceeds" in _prepare_error(gather_nd_model((3, 4), np.float32, np.zeros((1, 3), np.int32)))
+    assert "out of range" in prepare_error(gather_nd_model((3, 4), np.float32, bad))
+    assert "exceeds" in prepare_error(gather_nd_model((3, 4), np.float32, np.zeros((1, 3), np.int32)))
     model = gather_nd_model((3, 4), np.float32, bad, const=False)
-    assert "out of range" in _invoke_error(model, [np.zeros((3, 4), np.float32), bad])
+    assert "out of range" in invoke_error(model, [np.zeros((3, 4), np.float32), bad])
 
 
 # ---- SCATTER_ND ------------------------------------------------------------------------------
@@ -218,8 +178,8 @@ def test_scatter_nd_dtypes_repeated_indices(dtype):
 def test_scatter_nd_errors():
     idx = np.array([[1], [7]], np.int32)
     model = scatter_model(idx, (2, 3), np.float32, (5, 3))
-    assert "out of range" in _invoke_error(model, [idx, np.ones((2, 3), np.float32)])
-    assert "updates" in _prepare_error(scatter_model(idx, (2, 4), np.float32, (5, 3)))
+    assert "out of range" in invoke_error(model, [idx, np.ones((2, 3), np.float32)])
+    assert "updates" in prepare_error(scatter_model(idx, (2, 4), np.float32, (5, 3)))
 
 
 # ---- EMBEDDING_LOOKUP ------------------------------------------------------------------------
@@ -264,9 +224,9 @@ def test_embedding_lookup_hybrid(vdtype, per_row):
 
 def test_embedding_lookup_errors():
     value = np.zeros((4, 2), np.float32)
-    assert "out of range" in _prepare_error(embedding_model(np.array([4], np.int32), value, np.float32))
+    assert "out of range" in prepare_error(embedding_model(np.array([4], np.int32), value, np.float32))
     model = embedding_model(np.array([0], np.int32), value, np.float32, const_lookup=False)
-    assert "out of range" in _invoke_error(model, [np.array([-1], np.int32)])
+    assert "out of range" in invoke_error(model, [np.array([-1], np.int32)])
 
 
 # ---- ONE_HOT ---------------------------------------------------------------------------------
@@ -317,5 +277,5 @@ def test_one_hot_dtypes(dtype, idx_dtype):
 
 
 def test_one_hot_errors():
-    assert "axis" in _prepare_error(one_hot_model((2,), np.int32, 3, np.float32(1), np.float32(0), 2))
-    assert "depth" in _prepare_error(one_hot_model((2,), np.int32, -1, np.float32(1), np.float32(0), -1))
+    assert "axis" in prepare_error(one_hot_model((2,), np.int32, 3, np.float32(1), np.float32(0), 2))
+    assert "depth" in prepare_error(one_hot_model((2,), np.int32, -1, np.float32(1), np.float32(0), -1))

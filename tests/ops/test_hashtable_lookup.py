@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 
-from tests import tolerances
+from tests.ops.helpers import EXACT
 from tests.oracle import check
 from tests.tflite_builder import ModelBuilder
 
-EXACT = tolerances.Tolerance("exact", atol=0.0, rtol=0.0)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int32, np.uint8, np.int64])

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests import tolerances
-from tests.oracle import _litert_interpreter, check, compare_all, have_litert, rt_interpreter
+from tests.ops.helpers import prepare_error, run_sequence
 from tests.tflite_builder import ModelBuilder
 
 GATES = ("input", "forget", "cell", "output")
@@ -171,46 +171,6 @@ def tol_for(kind):
     return {"f32": tolerances.FLOAT32, "hybrid": tolerances.HYBRID}.get(kind, tolerances.FLOAT32)
 
 
-def _oracle_interp(model):
-    """LiteRT BUILTIN_REF, or its optimized kernels when the reference resolver lacks the version."""
-    try:
-        it = _litert_interpreter(model, "BUILTIN_REF")
-        it.allocate_tensors()
-        return it, "BUILTIN_REF"
-    except (RuntimeError, ValueError) as e:
-        if "Didn't find op" not in str(e):
-            raise
-    it = _litert_interpreter(model, "BUILTIN_WITHOUT_DEFAULT_DELEGATES")
-    it.allocate_tensors()
-    return it, "BUILTIN"
-
-
-def run_sequence(model, gen, tol, invokes=3, reset_at=None, num_threads=1, seed=1, zero_steps=None):
-    """Invokes both interpreters `invokes` times with fresh inputs (the state carries over),
-    resetting the variables before invoke number `reset_at`; compares every invoke."""
-    if not have_litert():
-        pytest.skip("ai-edge-litert not installed")
-    ref, which = _oracle_interp(model)
-    rt = rt_interpreter(model_content=model, num_threads=num_threads)
-    rt.allocate_tensors()
-    rng = np.random.default_rng(seed)
-    for k in range(invokes):
-        if reset_at is not None and k == reset_at:
-            ref.reset_all_variables()
-            rt.reset_all_variables()
-        xs = gen(rng)
-        if zero_steps is not None:
-            zero_steps(xs[0])
-        outs = []
-        for it in (rt, ref):
-            for d, v in zip(it.get_input_details(), xs):
-                it.set_tensor(d["index"], v)
-            it.invoke()
-            outs.append([np.array(it.get_tensor(d["index"])) for d in it.get_output_details()])
-        compare_all(outs[0], outs[1], tol, source=f"LiteRT {which} (invoke {k})",
-                    int_atol=0 if which == "BUILTIN_REF" else 1)
-
-
 def case(invokes=2, **kw):
     c = cfg(**kw)
     model, gen = build_lstm(c)
@@ -255,14 +215,14 @@ def test_f32_zero_input_steps(act, time_major):
     c = cfg(kind="f32", act=act, time_major=time_major, B=2, T=5, projection=True)
     model, gen = build_lstm(c)
 
-    def zero(x):
+    def zero(x, k):
         if time_major:
             x[1] = 0
             x[3] = 0
         else:
             x[:, 1] = 0
             x[0, 3] = 0
-    run_sequence(model, gen, tol_for("f32"), zero_steps=zero)
+    run_sequence(model, gen, tol_for("f32"), edit=zero)
 
 
 @pytest.mark.parametrize("act", ["TANH", "NONE"])
@@ -273,9 +233,9 @@ def test_diagonal_recurrent_weights(kind, act):
     c = cfg(kind=kind, diag=True, act=act, peephole=True, B=2, T=4)
     model, gen = build_lstm(c)
 
-    def zero(x):
+    def zero(x, k):
         x[:, 2] = 0
-    run_sequence(model, gen, tol_for(kind), zero_steps=zero)
+    run_sequence(model, gen, tol_for(kind), edit=zero)
 
 
 def test_state_carried_and_reset():
@@ -311,9 +271,9 @@ def test_hybrid_zero_steps_and_reset():
     c = cfg(kind="hybrid", asym=True, B=2, T=4, projection=True)
     model, gen = build_lstm(c)
 
-    def zero(x):
+    def zero(x, k):
         x[:, 0] = 0
-    run_sequence(model, gen, tol_for("hybrid"), invokes=3, reset_at=1, zero_steps=zero)
+    run_sequence(model, gen, tol_for("hybrid"), invokes=3, reset_at=1, edit=zero)
 
 
 # ---- integer (8x8_16) ----
@@ -373,58 +333,38 @@ def test_threads(kind):
 
 # ---- errors ----
 
-def _prepare_error(model):
-    from tests.oracle import model_error_type
-    with pytest.raises((RuntimeError, ValueError, model_error_type())) as e:
-        it = rt_interpreter(model_content=model)
-        it.allocate_tensors()
-    return str(e.value)
-
-
-def test_error_state_not_variable():
-    c = cfg(kind="f32")
+def _error_model(kind, replace, version):
+    """A UNIDIRECTIONAL_SEQUENCE_LSTM without peepholes, projection or layer norm whose tensors
+    named in replace(b, c) ({name: tensor}) are replaced."""
+    c = cfg(kind=kind)
     b = ModelBuilder()
     rng = np.random.default_rng(0)
     x = b.input("x", [c.B, c.T, c.n_input], np.float32)
     t = lstm_weights(b, rng, c)
-    t["state_h"] = b.input("not_var", [c.B, c.n_output], np.float32)  # a graph input, not a variable
+    t.update(replace(b, c))
     y = b.tensor("y", [c.B, c.T, c.n_output], np.float32)
     ins = [x] + [t[f"w_in_{g}"] for g in GATES] + [t[f"w_rec_{g}"] for g in GATES] + [-1, -1, -1] + \
           [t[f"bias_{g}"] for g in GATES] + [-1, -1, t["state_h"], t["state_c"]] + [-1] * 4
-    b.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs=ins, outputs=[y])
+    b.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs=ins, outputs=[y], version=version)
     b.output(y)
-    assert "variable" in _prepare_error(b.build())
+    return b.build()
 
 
-def test_error_per_channel_hybrid_weights():
-    c = cfg(kind="hybrid")
-    b = ModelBuilder()
-    rng = np.random.default_rng(0)
-    x = b.input("x", [c.B, c.T, c.n_input], np.float32)
-    t = lstm_weights(b, rng, c)
-    t["w_in_forget"] = b.const("pc", np.ones((c.n_cell, c.n_input), np.int8),
-                               quant={"scales": [0.01] * c.n_cell, "zero_points": [0] * c.n_cell, "axis": 0})
-    y = b.tensor("y", [c.B, c.T, c.n_output], np.float32)
-    ins = [x] + [t[f"w_in_{g}"] for g in GATES] + [t[f"w_rec_{g}"] for g in GATES] + [-1, -1, -1] + \
-          [t[f"bias_{g}"] for g in GATES] + [-1, -1, t["state_h"], t["state_c"]] + [-1] * 4
-    b.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs=ins, outputs=[y], version=2)
-    b.output(y)
-    assert "per-channel" in _prepare_error(b.build())
+ERRORS = {  # name -> (kind, replaced tensors, op version, expected message)
+    "state_not_variable": ("f32", lambda b, c: {"state_h": b.input("not_var", [c.B, c.n_output], np.float32)}, 1,
+                           "variable"),
+    "per_channel_hybrid_weights": ("hybrid", lambda b, c: {"w_in_forget": b.const(
+        "pc", np.ones((c.n_cell, c.n_input), np.int8),
+        quant={"scales": [0.01] * c.n_cell, "zero_points": [0] * c.n_cell, "axis": 0})}, 2, "per-channel"),
+    "bad_bias_shape": ("f32", lambda b, c: {"bias_cell": b.const("bad_bias", np.zeros(c.n_cell + 1, np.float32))}, 1,
+                       "cell gate bias"),
+}
 
 
-def test_error_bad_bias_shape():
-    c = cfg(kind="f32")
-    b = ModelBuilder()
-    rng = np.random.default_rng(0)
-    x = b.input("x", [c.B, c.T, c.n_input], np.float32)
-    t = lstm_weights(b, rng, c)
-    t["bias_cell"] = b.const("bad_bias", np.zeros(c.n_cell + 1, np.float32))
-    y = b.tensor("y", [c.B, c.T, c.n_output], np.float32)
-    ins = [x] + [t[f"w_in_{g}"] for g in GATES] + [t[f"w_rec_{g}"] for g in GATES] + [-1, -1, -1] + \
-          [t[f"bias_{g}"] for g in GATES] + [-1, -1, t["state_h"], t["state_c"]] + [-1] * 4
-    b.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs=ins, outputs=[y])
-    b.output(y)
-    assert "cell gate bias" in _prepare_error(b.build())
+@pytest.mark.parametrize("name", list(ERRORS))
+def test_error(name):
+    kind, replace, version, message = ERRORS[name]
+    assert message in prepare_error(_error_model(kind, replace, version))
 
 
 # ---- BIDIRECTIONAL_SEQUENCE_LSTM ----

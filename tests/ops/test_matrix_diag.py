@@ -4,11 +4,10 @@
 import numpy as np
 import pytest
 
-from tests import tolerances
+from tests.ops.helpers import EXACT
 from tests.oracle import check, rt_interpreter
 from tests.tflite_builder import ModelBuilder
 
-EXACT = tolerances.Tolerance("exact (data movement)", atol=0.0, rtol=0.0)
 DTYPES = [np.float32, np.int8, np.uint8, np.int16, np.int32, np.int64]
 
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from tests import tolerances
-from tests.oracle import check, rt_interpreter, run_rt
+from tests.ops.helpers import invoke_error, prepare_error
+from tests.oracle import check, run_rt
 from tests.tflite_builder import ModelBuilder
 
 
@@ -140,16 +141,9 @@ def test_nms_dynamic_max_output_and_threshold_inputs(soft):
         assert got[0].shape == (m,)
 
 
-def _prepare_error(model):
-    it = rt_interpreter(model_content=model)
-    with pytest.raises((RuntimeError, ValueError)) as e:
-        it.allocate_tensors()
-    return str(e.value)
-
-
 def test_nms_errors():
-    assert ">= 0" in _prepare_error(nms_model(4, False, -1))
-    assert "sigma" in _prepare_error(nms_model(4, True, 3, sigma=-0.5))
+    assert ">= 0" in prepare_error(nms_model(4, False, -1))
+    assert "sigma" in prepare_error(nms_model(4, True, 3, sigma=-0.5))
     b = ModelBuilder()
     boxes = b.input("boxes", [4, 3], np.float32)
     scores = b.input("scores", [4], np.float32)
@@ -159,20 +153,14 @@ def test_nms_errors():
     b.op("NON_MAX_SUPPRESSION_V4", ins, [sel, num])
     b.output(sel)
     b.output(num)
-    assert "[num_boxes, 4]" in _prepare_error(b.build())
+    assert "[num_boxes, 4]" in prepare_error(b.build())
 
 
 def test_nms_dynamic_negative_max_output_fails_at_invoke():
     model = nms_model(3, False, None, thresholds_as_inputs=True)
-    it = rt_interpreter(model_content=model)
-    it.allocate_tensors()
     feeds = [np.zeros((3, 4), np.float32), np.zeros(3, np.float32), np.array(-2, np.int32),
              np.array(0.5, np.float32), np.array(0.0, np.float32)]
-    for d, v in zip(it.get_input_details(), feeds):
-        it.set_tensor(d["index"], v)
-    with pytest.raises(RuntimeError) as e:
-        it.invoke()
-    assert "max_output_size" in str(e.value)
+    assert "max_output_size" in invoke_error(model, feeds)
 
 
 del tolerances

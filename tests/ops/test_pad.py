@@ -9,50 +9,25 @@ paddings, dtypes, and prepare errors. Outputs bit-exact.
 import numpy as np
 import pytest
 
-from tests import tolerances
-from tests.oracle import check, rt_interpreter
-from tests.tflite_builder import ModelBuilder
-
-EXACT = tolerances.Tolerance("exact (data movement)", atol=0.0, rtol=0.0)
-DTYPES = [np.float32, np.int8, np.uint8, np.int16, np.int32, np.int64, np.bool_]
+from tests.ops.helpers import DATA_DTYPES as DTYPES, EXACT, data_op_model, feeds_for, prepare_error, rand
+from tests.oracle import check
 
 
-def rand(rng, shape, dtype):
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return rng.integers(0, 2, size=shape).astype(np.bool_)
-    if dtype.kind == "f":
-        return rng.standard_normal(shape).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(max(info.min, -1000), min(info.max, 1000), size=shape, endpoint=True).astype(dtype)
-
-
-def _prepare_error(model):
-    it = rt_interpreter(model_content=model)
-    with pytest.raises((RuntimeError, ValueError)) as e:
-        it.allocate_tensors()
-    return str(e.value)
+def pad_params(shape, pads):
+    return {"pads": np.reshape(pads, (len(shape), 2))}
 
 
 def pad_model(op, shape, dtype, pads, const=True, pad_dtype=np.int32, value=None, q=None, value_q=None, mode=None,
               version=1):
-    b = ModelBuilder()
-    x = b.input("x", shape, dtype, quant=q)
     parr = np.array(pads, pad_dtype).reshape(len(shape), 2)
-    p = b.const("pads", parr) if const else b.input("pads", parr.shape, pad_dtype)
-    ins = [x, p]
-    if value is not None:
-        ins.append(b.const("value", np.array(value, dtype), quant=value_q if value_q is not None else q))
-    out_shape = [d + int(a) + int(c) for d, (a, c) in zip(shape, parr.reshape(-1, 2))] if len(shape) else []
-    y = b.tensor("y", out_shape, dtype, quant=q)
-    opts = {"mode": mode} if mode is not None else None
-    b.op(op, ins, [y], options=opts, version=version)
-    b.output(y)
-    return b.build()
+    out_shape = [d + int(a) + int(c) for d, (a, c) in zip(shape, parr)]
+    extra = {"value": (np.array(value, dtype), value_q if value_q is not None else q)} if value is not None else None
+    return data_op_model(op, shape, dtype, pad_params(shape, pads), out_shape, const, pad_dtype,
+                         options={"mode": mode} if mode is not None else None, version=version, quant=q, extra=extra)
 
 
 def feeds(x, pads, const, pad_dtype=np.int32):
-    return [x] if const else [x, np.array(pads, pad_dtype).reshape(x.ndim, 2)]
+    return feeds_for(x, pad_params(x.shape, pads), const, pad_dtype)
 
 
 PAD_CASES = [((5,), [[2, 3]]), ((2, 3), [[0, 0], [1, 2]]), ((2, 3), [[1, 0], [0, 0]]), ((1, 4, 4, 3), [[0, 0], [1, 1], [2, 0], [0, 0]]),
@@ -114,16 +89,10 @@ def test_pad_rank0_and_rank6():
 
 
 def test_pad_errors():
-    assert "must be >= 0" in _prepare_error(pad_model("PAD", (2, 3), np.float32, [[0, -1], [0, 0]]))
-    b = ModelBuilder()
-    x = b.input("x", (2, 3), np.float32)
-    p = b.const("p", np.zeros((3, 2), np.int32))
-    y = b.tensor("y", (2, 3), np.float32)
-    b.op("PAD", [x, p], [y])
-    b.output(y)
-    assert "shape" in _prepare_error(b.build())
+    assert "must be >= 0" in prepare_error(pad_model("PAD", (2, 3), np.float32, [[0, -1], [0, 0]]))
+    assert "shape" in prepare_error(data_op_model("PAD", (2, 3), np.float32, {"p": np.zeros((3, 2))}, (2, 3)))
     model = pad_model("PADV2", (2, 3), np.int8, [[0, 1], [0, 0]], value=1, q=(0.1, 0), value_q=(0.2, 0))
-    assert "scale" in _prepare_error(model)
+    assert "scale" in prepare_error(model)
 
 
 # ---- MIRROR_PAD ------------------------------------------------------------------------------
@@ -160,6 +129,6 @@ def test_mirror_pad_dtypes(dtype, q):
 
 
 def test_mirror_pad_errors():
-    assert "exceed" in _prepare_error(pad_model("MIRROR_PAD", (3,), np.float32, [[3, 0]], mode="REFLECT"))
-    assert "exceed" in _prepare_error(pad_model("MIRROR_PAD", (3,), np.float32, [[0, 4]], mode="SYMMETRIC"))
-    assert "must be >= 0" in _prepare_error(pad_model("MIRROR_PAD", (3,), np.float32, [[-1, 0]], mode="SYMMETRIC"))
+    assert "exceed" in prepare_error(pad_model("MIRROR_PAD", (3,), np.float32, [[3, 0]], mode="REFLECT"))
+    assert "exceed" in prepare_error(pad_model("MIRROR_PAD", (3,), np.float32, [[0, 4]], mode="SYMMETRIC"))
+    assert "must be >= 0" in prepare_error(pad_model("MIRROR_PAD", (3,), np.float32, [[-1, 0]], mode="SYMMETRIC"))

@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pytest
 
+from tests.ops.helpers import prepare_error
 from tests.oracle import check, compare, run_ref, run_rt
 from tests.tflite_builder import ModelBuilder
 
@@ -181,9 +182,16 @@ QSA_IDS = [f"{'x'.join(map(str, s))}-ax{'_'.join(map(str, a)) or 'none'}"
            for s, a in Q_SHAPE_AXES]
 
 
-@pytest.mark.parametrize("keep_dims", [True, False], ids=["keep", "drop"])
-@pytest.mark.parametrize("shape,axes", Q_SHAPE_AXES, ids=QSA_IDS)
-@pytest.mark.parametrize("dt,case,qin,qout", Q_CASES, ids=Q_CASE_IDS)
+def quantized_grid(test):
+    """The parameter grid of the quantized MEAN and SUM tests."""
+    for mark in (pytest.mark.parametrize("dt,case,qin,qout", Q_CASES, ids=Q_CASE_IDS),
+                 pytest.mark.parametrize("shape,axes", Q_SHAPE_AXES, ids=QSA_IDS),
+                 pytest.mark.parametrize("keep_dims", [True, False], ids=["keep", "drop"])):
+        test = mark(test)
+    return test
+
+
+@quantized_grid
 def test_quantized_mean(dt, case, qin, qout, shape, axes, keep_dims):
     rng = np.random.default_rng(case * 7 + len(shape))
     x = rand(rng, shape, dt)
@@ -244,9 +252,7 @@ def np_quantized_sum(x, axes, keep_dims, qin, qout):
     return np.array(flat, x.dtype).reshape(np.shape(s))
 
 
-@pytest.mark.parametrize("keep_dims", [True, False], ids=["keep", "drop"])
-@pytest.mark.parametrize("shape,axes", Q_SHAPE_AXES, ids=QSA_IDS)
-@pytest.mark.parametrize("dt,case,qin,qout", Q_CASES, ids=Q_CASE_IDS)
+@quantized_grid
 def test_quantized_sum(dt, case, qin, qout, shape, axes, keep_dims):
     rng = np.random.default_rng(case * 5 + len(shape))
     x = rand(rng, shape, dt)
@@ -327,18 +333,6 @@ def test_threads(op, dt, q, threads):
 
 
 # ---- errors ----
-
-def prepare_error(model_bytes, feeds=None):
-    from tests.oracle import rt_interpreter
-    with pytest.raises((RuntimeError, ValueError)) as e:
-        it = rt_interpreter(model_content=model_bytes)
-        it.allocate_tensors()
-        if feeds is not None:
-            for d, v in zip(it.get_input_details(), feeds):
-                it.set_tensor(d["index"], v)
-            it.invoke()
-    return str(e.value)
-
 
 @pytest.mark.parametrize("axes", [[3], [-4], [0, 7]])
 def test_axis_out_of_range(axes):

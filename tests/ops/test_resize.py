@@ -10,6 +10,7 @@ uint8's float path included); float within tests/tolerances.py.
 import numpy as np
 import pytest
 
+from tests.ops.helpers import prepare_error
 from tests.oracle import check, rt_interpreter
 from tests.tflite_builder import ModelBuilder
 
@@ -59,29 +60,22 @@ def rand_images(rng, shape, dtype):
     return rng.integers(lo, hi, shape, endpoint=True).astype(dtype)
 
 
-@pytest.mark.parametrize("mode", MODES[:3], ids=M_IDS[:3])
-@pytest.mark.parametrize("in_hw,out_hw", GEOMETRIES, ids=G_IDS)
-@pytest.mark.parametrize("tname", list(BILINEAR_TYPES))
-def test_bilinear(tname, in_hw, out_hw, mode):
-    dtype = BILINEAR_TYPES[tname]
-    rng = np.random.default_rng(sum(in_hw) * 13 + sum(out_hw))
-    n, c = 2, 3
-    x = rand_images(rng, (n, *in_hw, c), dtype)
-    m, _ = resize_model("RESIZE_BILINEAR", dtype, n, in_hw, out_hw, c, *mode,
-                        quant=QUANT.get(tname))
-    check(m, [x])
+# op -> (types, alignment modes, seed factor, channels)
+SWEEP = {"RESIZE_BILINEAR": (BILINEAR_TYPES, MODES[:3], 13, 3),
+         "RESIZE_NEAREST_NEIGHBOR": (NEAREST_TYPES, MODES, 7, 5)}
+SWEEP_CASES = [(op, tname, mode) for op, (types, modes, _, _) in SWEEP.items()
+               for tname in types for mode in modes]
+SWEEP_IDS = [f"{op.split('_')[1].lower()}-{t}-{M_IDS[MODES.index(m)]}" for op, t, m in SWEEP_CASES]
 
 
-@pytest.mark.parametrize("mode", MODES, ids=M_IDS)
+@pytest.mark.parametrize("op,tname,mode", SWEEP_CASES, ids=SWEEP_IDS)
 @pytest.mark.parametrize("in_hw,out_hw", GEOMETRIES, ids=G_IDS)
-@pytest.mark.parametrize("tname", list(NEAREST_TYPES))
-def test_nearest(tname, in_hw, out_hw, mode):
-    dtype = NEAREST_TYPES[tname]
-    rng = np.random.default_rng(sum(in_hw) * 7 + sum(out_hw))
-    n, c = 2, 5
-    x = rand_images(rng, (n, *in_hw, c), dtype)
-    m, _ = resize_model("RESIZE_NEAREST_NEIGHBOR", dtype, n, in_hw, out_hw, c, *mode,
-                        quant=QUANT.get(tname))
+def test_resize(op, tname, mode, in_hw, out_hw):
+    types, _, seed_factor, c = SWEEP[op]
+    dtype = types[tname]
+    rng = np.random.default_rng(sum(in_hw) * seed_factor + sum(out_hw))
+    x = rand_images(rng, (2, *in_hw, c), dtype)
+    m, _ = resize_model(op, dtype, 2, in_hw, out_hw, c, *mode, quant=QUANT.get(tname))
     check(m, [x])
 
 
@@ -130,13 +124,6 @@ def test_bilinear_large_sweep(tname):
         m, _ = resize_model("RESIZE_BILINEAR", dtype, 1, in_hw, out_hw, 2, *mode,
                             quant=QUANT.get(tname))
         check(m, [x])
-
-
-def prepare_error(model_bytes):
-    with pytest.raises((RuntimeError, ValueError)) as e:
-        it = rt_interpreter(model_content=model_bytes)
-        it.allocate_tensors()
-    return str(e.value)
 
 
 def test_errors():

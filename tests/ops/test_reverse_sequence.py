@@ -4,11 +4,10 @@ length and negative ones, dtypes, and a too-long length (an error here)."""
 import numpy as np
 import pytest
 
-from tests import tolerances
+from tests.ops.helpers import EXACT
 from tests.oracle import check, rt_interpreter
 from tests.tflite_builder import ModelBuilder
 
-EXACT = tolerances.Tolerance("exact (data movement)", atol=0.0, rtol=0.0)
 
 
 def np_revseq(x, lengths, seq_dim, batch_dim):

@@ -7,11 +7,10 @@ inputs, values on boundaries, empty boundary list, unsorted boundaries (an error
 import numpy as np
 import pytest
 
-from tests import tolerances
+from tests.ops.helpers import EXACT
 from tests.oracle import check, rt_interpreter
 from tests.tflite_builder import ModelBuilder
 
-EXACT = tolerances.Tolerance("exact", atol=0.0, rtol=0.0)
 
 
 @pytest.mark.parametrize("shape", [(), (3,), (2, 3), (1, 2, 3, 4, 5)])

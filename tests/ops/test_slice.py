@@ -9,44 +9,18 @@ computed spec tensors, dtypes, plus a seeded random sweep of specs. Outputs bit-
 import numpy as np
 import pytest
 
-from tests import tolerances
-from tests.oracle import check, rt_interpreter
-from tests.tflite_builder import ModelBuilder
-
-EXACT = tolerances.Tolerance("exact (data movement)", atol=0.0, rtol=0.0)
-DTYPES = [np.float32, np.int8, np.uint8, np.int16, np.int32, np.int64, np.bool_]
-
-
-def rand(rng, shape, dtype):
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return rng.integers(0, 2, size=shape).astype(np.bool_)
-    if dtype.kind == "f":
-        return rng.standard_normal(shape).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(max(info.min, -1000), min(info.max, 1000), size=shape, endpoint=True).astype(dtype)
-
-
-def _prepare_error(model):
-    it = rt_interpreter(model_content=model)
-    with pytest.raises((RuntimeError, ValueError)) as e:
-        it.allocate_tensors()
-    return str(e.value)
+from tests.ops.helpers import DATA_DTYPES as DTYPES, EXACT, data_op_model, feeds_for, invoke_error, prepare_error, rand
+from tests.oracle import check
 
 
 # ---- SLICE -------------------------------------------------------------------------------
 
+def slice_params(begin, size):
+    return {"begin": begin, "size": size}
+
+
 def slice_model(shape, dtype, begin, size, out_shape, const=True, idx_dtype=np.int32, version=1):
-    b = ModelBuilder()
-    x = b.input("x", shape, dtype)
-    if const:
-        tb, ts = b.const("begin", np.array(begin, idx_dtype)), b.const("size", np.array(size, idx_dtype))
-    else:
-        tb, ts = b.input("begin", (len(begin),), idx_dtype), b.input("size", (len(size),), idx_dtype)
-    y = b.tensor("y", out_shape, dtype)
-    b.op("SLICE", [x, tb, ts], [y], version=version)
-    b.output(y)
-    return b.build()
+    return data_op_model("SLICE", shape, dtype, slice_params(begin, size), out_shape, const, idx_dtype, version=version)
 
 
 def np_slice(x, begin, size):
@@ -73,8 +47,7 @@ def test_slice_shapes(shape, begin, size, const, idx_dtype):
     x = rand(rng, shape, np.float32)
     exp = np_slice(x, begin, size)
     model = slice_model(shape, np.float32, begin, size, exp.shape, const, idx_dtype)
-    feeds = [x] if const else [x, np.array(begin, idx_dtype), np.array(size, idx_dtype)]
-    check(model, feeds, expected=[exp], tol=EXACT)
+    check(model, feeds_for(x, slice_params(begin, size), const, idx_dtype), expected=[exp], tol=EXACT)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
@@ -87,40 +60,29 @@ def test_slice_dtypes(dtype):
 
 
 def test_slice_errors():
-    assert "begin" in _prepare_error(slice_model((4, 5), np.float32, [-1, 0], [1, 1], (1, 1)))
-    assert "size" in _prepare_error(slice_model((4, 5), np.float32, [3, 0], [2, 1], (2, 1)))
-    assert "size" in _prepare_error(slice_model((4, 5), np.float32, [0, 0], [-2, 1], (1, 1)))
-    assert "entries" in _prepare_error(slice_model((4, 5), np.float32, [0], [1], (1, 5)))
+    assert "begin" in prepare_error(slice_model((4, 5), np.float32, [-1, 0], [1, 1], (1, 1)))
+    assert "size" in prepare_error(slice_model((4, 5), np.float32, [3, 0], [2, 1], (2, 1)))
+    assert "size" in prepare_error(slice_model((4, 5), np.float32, [0, 0], [-2, 1], (1, 1)))
+    assert "entries" in prepare_error(slice_model((4, 5), np.float32, [0], [1], (1, 5)))
 
 
 def test_slice_computed_out_of_range_fails_in_invoke():
     model = slice_model((4, 5), np.float32, [0, 0], [1, 1], (1, 1), const=False)
-    it = rt_interpreter(model_content=model)
-    it.allocate_tensors()
-    d = it.get_input_details()
-    it.set_tensor(d[0]["index"], np.zeros((4, 5), np.float32))
-    it.set_tensor(d[1]["index"], np.array([3, 0], np.int32))
-    it.set_tensor(d[2]["index"], np.array([5, 1], np.int32))
-    with pytest.raises(RuntimeError, match="size"):
-        it.invoke()
+    assert "size" in invoke_error(model, feeds_for(np.zeros((4, 5), np.float32), slice_params([3, 0], [5, 1]), False))
 
 
 # ---- STRIDED_SLICE -----------------------------------------------------------------------
 
+def ss_params(begin, end, strides):
+    return {name: np.reshape(v, -1) for name, v in (("begin", begin), ("end", end), ("strides", strides))}
+
+
 def ss_model(shape, dtype, begin, end, strides, masks, out_shape, const=True, offset=False, version=1):
-    b = ModelBuilder()
-    x = b.input("x", shape, dtype)
-    vecs = []
-    for name, v in (("begin", begin), ("end", end), ("strides", strides)):
-        arr = np.array(v, np.int32).reshape(-1)
-        vecs.append(b.const(name, arr) if const else b.input(name, arr.shape, np.int32))
-    y = b.tensor("y", out_shape, dtype)
     opts = dict(zip(("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"), masks))
     if offset:
         opts["offset"] = True
-    b.op("STRIDED_SLICE", [x] + vecs, [y], options=opts, version=version)
-    b.output(y)
-    return b.build()
+    return data_op_model("STRIDED_SLICE", shape, dtype, ss_params(begin, end, strides), out_shape, const, options=opts,
+                         version=version)
 
 
 def np_strided(x, begin, end, strides, masks, offset=False):
@@ -171,8 +133,7 @@ def test_strided_slice(shape, begin, end, strides, masks, const):
     x = rand(rng, shape, np.float32)
     exp = np_strided(x, begin, end, strides, masks)
     model = ss_model(shape, np.float32, begin, end, strides, masks, exp.shape, const)
-    feeds = [x] if const else [x] + [np.array(v, np.int32) for v in (begin, end, strides)]
-    check(model, feeds, expected=[exp], tol=EXACT)
+    check(model, feeds_for(x, ss_params(begin, end, strides), const), expected=[exp], tol=EXACT)
 
 
 @pytest.mark.parametrize("dtype", DTYPES + [np.float16], ids=lambda d: np.dtype(d).name)
@@ -197,10 +158,10 @@ def test_strided_slice_offset(begin, size, strides):
 
 
 def test_strided_slice_errors():
-    assert "strides" in _prepare_error(ss_model((4,), np.float32, [0], [4], [0], (0,) * 5, (4,)))
-    assert "shrunk" in _prepare_error(ss_model((4,), np.float32, [4], [5], [1], (0, 0, 0, 0, 1), ()))
-    assert "ellipsis" in _prepare_error(ss_model((4, 4), np.float32, [0, 0], [1, 1], [1, 1], (0, 0, 3, 0, 0), (4, 4)))
-    assert "offset" in _prepare_error(ss_model((4,), np.float32, [2], [3], [1], (0,) * 5, (3,), offset=True))
+    assert "strides" in prepare_error(ss_model((4,), np.float32, [0], [4], [0], (0,) * 5, (4,)))
+    assert "shrunk" in prepare_error(ss_model((4,), np.float32, [4], [5], [1], (0, 0, 0, 0, 1), ()))
+    assert "ellipsis" in prepare_error(ss_model((4, 4), np.float32, [0, 0], [1, 1], [1, 1], (0, 0, 3, 0, 0), (4, 4)))
+    assert "offset" in prepare_error(ss_model((4,), np.float32, [2], [3], [1], (0,) * 5, (3,), offset=True))
 
 
 def _random_spec(rng, shape):

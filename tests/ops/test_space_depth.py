@@ -8,27 +8,10 @@ padding of quantized SPACE_TO_BATCH_ND, dtypes, and prepare errors. Outputs bit-
 import numpy as np
 import pytest
 
-from tests import tolerances
-from tests.oracle import check, rt_interpreter
-from tests.tflite_builder import ModelBuilder
+from tests.ops.helpers import EXACT, data_op_model, feeds_for, prepare_error, rand
+from tests.oracle import check, compare_all, run_rt
 
-EXACT = tolerances.Tolerance("exact (data movement)", atol=0.0, rtol=0.0)
 DTYPES = [np.float32, np.int8, np.uint8, np.int32, np.int64]
-
-
-def rand(rng, shape, dtype):
-    dtype = np.dtype(dtype)
-    if dtype.kind == "f":
-        return rng.standard_normal(shape).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(max(info.min, -1000), min(info.max, 1000), size=shape, endpoint=True).astype(dtype)
-
-
-def _prepare_error(model):
-    it = rt_interpreter(model_content=model)
-    with pytest.raises((RuntimeError, ValueError)) as e:
-        it.allocate_tensors()
-    return str(e.value)
 
 
 def np_d2s(x, bs):
@@ -43,40 +26,30 @@ def np_s2d(x, bs):
 
 
 def block_model(op, shape, dtype, bs, out_shape, q=None, version=1):
-    b = ModelBuilder()
-    x = b.input("x", shape, dtype, quant=q)
-    y = b.tensor("y", out_shape, dtype, quant=q)
-    b.op(op, [x], [y], options={"block_size": bs}, version=version)
-    b.output(y)
-    return b.build()
+    return data_op_model(op, shape, dtype, {}, out_shape, options={"block_size": bs}, version=version, quant=q)
 
 
-@pytest.mark.parametrize("shape,bs", [((1, 2, 3, 4), 2), ((2, 3, 1, 9), 3), ((1, 1, 1, 4), 2), ((2, 2, 2, 3), 1),
-                                      ((1, 3, 5, 8), 2)], ids=str)
+# op -> (numpy expectation, (shape, block_size) cases)
+BLOCK_OPS = {"DEPTH_TO_SPACE": (np_d2s, [((1, 2, 3, 4), 2), ((2, 3, 1, 9), 3), ((1, 1, 1, 4), 2), ((2, 2, 2, 3), 1),
+                                          ((1, 3, 5, 8), 2)]),
+             "SPACE_TO_DEPTH": (np_s2d, [((1, 4, 6, 2), 2), ((2, 3, 6, 1), 3), ((1, 2, 2, 5), 2), ((2, 3, 3, 3), 1),
+                                          ((1, 6, 4, 3), 2)])}
+
+
+@pytest.mark.parametrize("op,shape,bs", [(op, *c) for op, (_, cases) in BLOCK_OPS.items() for c in cases], ids=str)
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
-def test_depth_to_space(shape, bs, dtype):
-    rng = np.random.default_rng(1)
-    x = rand(rng, shape, dtype)
-    exp = np_d2s(x, bs)
-    check(block_model("DEPTH_TO_SPACE", shape, dtype, bs, exp.shape), [x], expected=[exp], tol=EXACT)
-
-
-@pytest.mark.parametrize("shape,bs", [((1, 4, 6, 2), 2), ((2, 3, 6, 1), 3), ((1, 2, 2, 5), 2), ((2, 3, 3, 3), 1),
-                                      ((1, 6, 4, 3), 2)], ids=str)
-@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
-def test_space_to_depth(shape, bs, dtype):
-    rng = np.random.default_rng(2)
-    x = rand(rng, shape, dtype)
-    exp = np_s2d(x, bs)
-    check(block_model("SPACE_TO_DEPTH", shape, dtype, bs, exp.shape, version=2 if dtype == np.int8 else 1), [x],
-          expected=[exp], tol=EXACT)
+def test_depth_space(op, shape, bs, dtype):
+    x = rand(np.random.default_rng(1), shape, dtype)
+    exp = BLOCK_OPS[op][0](x, bs)
+    version = 2 if op == "SPACE_TO_DEPTH" and dtype == np.int8 else 1
+    check(block_model(op, shape, dtype, bs, exp.shape, version=version), [x], expected=[exp], tol=EXACT)
 
 
 def test_depth_space_errors():
-    assert "block_size" in _prepare_error(block_model("DEPTH_TO_SPACE", (1, 2, 2, 4), np.float32, 0, (1, 2, 2, 4)))
-    assert "multiple" in _prepare_error(block_model("DEPTH_TO_SPACE", (1, 2, 2, 6), np.float32, 2, (1, 4, 4, 1)))
-    assert "multiples" in _prepare_error(block_model("SPACE_TO_DEPTH", (1, 3, 2, 1), np.float32, 2, (1, 1, 1, 4)))
-    assert "4-D" in _prepare_error(block_model("SPACE_TO_DEPTH", (3, 2, 1), np.float32, 1, (3, 2, 1)))
+    assert "block_size" in prepare_error(block_model("DEPTH_TO_SPACE", (1, 2, 2, 4), np.float32, 0, (1, 2, 2, 4)))
+    assert "multiple" in prepare_error(block_model("DEPTH_TO_SPACE", (1, 2, 2, 6), np.float32, 2, (1, 4, 4, 1)))
+    assert "multiples" in prepare_error(block_model("SPACE_TO_DEPTH", (1, 3, 2, 1), np.float32, 2, (1, 1, 1, 4)))
+    assert "4-D" in prepare_error(block_model("SPACE_TO_DEPTH", (3, 2, 1), np.float32, 1, (3, 2, 1)))
 
 
 # ---- SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND ---------------------------------------------------
@@ -111,74 +84,47 @@ def np_b2s(x, block, crops):
     return r[tuple(idx)]
 
 
+def nd_params(block, pc):
+    return {"block": block, "pc": np.reshape(pc, (len(block), 2))}
+
+
 def nd_model(op, shape, dtype, block, pc, out_shape, const=True, q=None, idx_dtype=np.int32, version=1):
-    b = ModelBuilder()
-    x = b.input("x", shape, dtype, quant=q)
-    barr, parr = np.array(block, idx_dtype), np.array(pc, idx_dtype).reshape(len(block), 2)
-    if const:
-        tb, tp = b.const("block", barr), b.const("pc", parr)
-    else:
-        tb, tp = b.input("block", barr.shape, idx_dtype), b.input("pc", parr.shape, idx_dtype)
-    y = b.tensor("y", out_shape, dtype, quant=q)
-    b.op(op, [x, tb, tp], [y], version=version)
-    b.output(y)
-    return b.build()
+    return data_op_model(op, shape, dtype, nd_params(block, pc), out_shape, const, idx_dtype, version=version, quant=q)
 
 
 S2B_CASES = [((1, 4, 4, 1), [2, 2], [[0, 0], [0, 0]]), ((2, 3, 5, 2), [2, 3], [[1, 0], [0, 1]]),
              ((1, 5, 2), [3], [[1, 0]]), ((3, 2, 2, 3), [1, 1], [[0, 0], [0, 0]]), ((1, 2, 3, 1), [2, 2], [[1, 1], [0, 1]])]
-
-
-@pytest.mark.parametrize("shape,block,pads", S2B_CASES, ids=str)
-@pytest.mark.parametrize("const", [True, False], ids=["const", "computed"])
-def test_space_to_batch(shape, block, pads, const):
-    rng = np.random.default_rng(3)
-    x = rand(rng, shape, np.float32)
-    exp = np_s2b(x, block, pads)
-    model = nd_model("SPACE_TO_BATCH_ND", shape, np.float32, block, pads, exp.shape, const)
-    f = [x] if const else [x, np.array(block, np.int32), np.array(pads, np.int32)]
-    check(model, f, expected=[exp], tol=EXACT)
-
-
-@pytest.mark.parametrize("dtype,q", [(np.int8, (0.1, -3)), (np.uint8, (0.2, 200)), (np.int16, (0.1, 0)),
-                                     (np.int32, None), (np.int64, None)], ids=["i8", "u8", "i16", "i32", "i64"])
-def test_space_to_batch_dtypes_zero_point_padding(dtype, q):
-    rng = np.random.default_rng(4)
-    x = rand(rng, (1, 3, 3, 2), dtype)
-    block, pads = [2, 2], [[1, 0], [0, 1]]
-    exp = np_s2b(x, block, pads, pad_value=q[1] if q else 0)
-    check(nd_model("SPACE_TO_BATCH_ND", x.shape, dtype, block, pads, exp.shape, q=q, version=2), [x], expected=[exp],
-          tol=EXACT)
-
-
 B2S_CASES = [((4, 2, 2, 1), [2, 2], [[0, 0], [0, 0]]), ((12, 2, 2, 2), [2, 3], [[1, 0], [0, 2]]),
              ((3, 2, 2), [3], [[1, 2]]), ((2, 3, 2, 3), [1, 1], [[0, 0], [0, 0]]), ((8, 1, 3, 1), [2, 2], [[0, 1], [1, 1]])]
+# op -> (numpy expectation(x, block, paddings or crops, pad_value), cases, input shape of the dtype sweep)
+ND_OPS = {"SPACE_TO_BATCH_ND": (np_s2b, S2B_CASES, (1, 3, 3, 2)),
+          "BATCH_TO_SPACE_ND": (lambda x, block, crops, pad_value: np_b2s(x, block, crops), B2S_CASES, (4, 2, 3, 2))}
 
 
-@pytest.mark.parametrize("shape,block,crops", B2S_CASES, ids=str)
+@pytest.mark.parametrize("op,shape,block,pc", [(op, *c) for op, (_, cases, _) in ND_OPS.items() for c in cases], ids=str)
 @pytest.mark.parametrize("const", [True, False], ids=["const", "computed"])
-def test_batch_to_space(shape, block, crops, const):
-    rng = np.random.default_rng(5)
+def test_space_batch_nd(op, shape, block, pc, const):
+    rng = np.random.default_rng(3)
     x = rand(rng, shape, np.float32)
-    exp = np_b2s(x, block, crops)
-    model = nd_model("BATCH_TO_SPACE_ND", shape, np.float32, block, crops, exp.shape, const)
-    f = [x] if const else [x, np.array(block, np.int32), np.array(crops, np.int32)]
-    check(model, f, expected=[exp], tol=EXACT)
+    exp = ND_OPS[op][0](x, block, pc, 0)
+    model = nd_model(op, shape, np.float32, block, pc, exp.shape, const)
+    check(model, feeds_for(x, nd_params(block, pc), const), expected=[exp], tol=EXACT)
 
 
+@pytest.mark.parametrize("op", list(ND_OPS))
 @pytest.mark.parametrize("dtype,q", [(np.int8, (0.1, -3)), (np.uint8, (0.2, 200)), (np.int16, (0.1, 0)),
                                      (np.int32, None), (np.int64, None)], ids=["i8", "u8", "i16", "i32", "i64"])
-def test_batch_to_space_dtypes(dtype, q):
-    rng = np.random.default_rng(6)
-    x = rand(rng, (4, 2, 3, 2), dtype)
-    exp = np_b2s(x, [2, 2], [[1, 0], [0, 1]])
-    check(nd_model("BATCH_TO_SPACE_ND", x.shape, dtype, [2, 2], [[1, 0], [0, 1]], exp.shape, q=q, version=2), [x],
-          expected=[exp], tol=EXACT)
+def test_space_batch_nd_dtypes(op, dtype, q):
+    """SPACE_TO_BATCH_ND pads quantized types with the zero point."""
+    expect, _, shape = ND_OPS[op]
+    x = rand(np.random.default_rng(4), shape, dtype)
+    block, pc = [2, 2], [[1, 0], [0, 1]]
+    exp = expect(x, block, pc, q[1] if q else 0)
+    check(nd_model(op, x.shape, dtype, block, pc, exp.shape, q=q, version=2), [x], expected=[exp], tol=EXACT)
 
 
 def test_space_batch_round_trip_5d_extension():
     """TFLite stops at 4-D; tflite_rt applies the same rule to 5-D (3 spatial dims)."""
-    from tests.oracle import compare_all, run_rt
     rng = np.random.default_rng(7)
     x = rand(rng, (1, 2, 4, 3, 2), np.float32)
     block, pads = [2, 2, 3], [[0, 0], [1, 1], [0, 0]]
@@ -191,8 +137,8 @@ def test_space_batch_round_trip_5d_extension():
 
 
 def test_space_batch_errors():
-    assert "block_shape" in _prepare_error(nd_model("SPACE_TO_BATCH_ND", (1, 4, 4, 1), np.float32, [0, 2], [[0, 0], [0, 0]], (1, 4, 2, 1)))
-    assert "multiple" in _prepare_error(nd_model("SPACE_TO_BATCH_ND", (1, 5, 4, 1), np.float32, [2, 2], [[0, 0], [0, 0]], (4, 2, 2, 1)))
-    assert ">= 0" in _prepare_error(nd_model("SPACE_TO_BATCH_ND", (1, 4, 4, 1), np.float32, [2, 2], [[-2, 0], [0, 0]], (4, 1, 2, 1)))
-    assert "multiple" in _prepare_error(nd_model("BATCH_TO_SPACE_ND", (3, 2, 2, 1), np.float32, [2, 2], [[0, 0], [0, 0]], (1, 4, 4, 1)))
-    assert "crops" in _prepare_error(nd_model("BATCH_TO_SPACE_ND", (4, 1, 1, 1), np.float32, [2, 2], [[2, 1], [0, 0]], (1, 0, 2, 1)))
+    assert "block_shape" in prepare_error(nd_model("SPACE_TO_BATCH_ND", (1, 4, 4, 1), np.float32, [0, 2], [[0, 0], [0, 0]], (1, 4, 2, 1)))
+    assert "multiple" in prepare_error(nd_model("SPACE_TO_BATCH_ND", (1, 5, 4, 1), np.float32, [2, 2], [[0, 0], [0, 0]], (4, 2, 2, 1)))
+    assert ">= 0" in prepare_error(nd_model("SPACE_TO_BATCH_ND", (1, 4, 4, 1), np.float32, [2, 2], [[-2, 0], [0, 0]], (4, 1, 2, 1)))
+    assert "multiple" in prepare_error(nd_model("BATCH_TO_SPACE_ND", (3, 2, 2, 1), np.float32, [2, 2], [[0, 0], [0, 0]], (1, 4, 4, 1)))
+    assert "crops" in prepare_error(nd_model("BATCH_TO_SPACE_ND", (4, 1, 1, 1), np.float32, [2, 2], [[2, 1], [0, 0]], (1, 0, 2, 1)))

@@ -4,11 +4,10 @@ wins), computed output shape (dynamic), and an out-of-range index (fails the inv
 import numpy as np
 import pytest
 
-from tests import tolerances
+from tests.ops.helpers import EXACT
 from tests.oracle import check, rt_interpreter
 from tests.tflite_builder import ModelBuilder
 
-EXACT = tolerances.Tolerance("exact", atol=0.0, rtol=0.0)
 
 
 def model(idx, out_shape, values, default, const_shape=True, idx_type=np.int32):

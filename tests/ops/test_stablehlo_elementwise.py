@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from tests import tolerances
+from tests.ops import helpers
 from tests.oracle import check, rt_interpreter
 from tests.tflite_builder import ModelBuilder
 
@@ -24,14 +25,7 @@ def model(op, shape, dtype, shape2=None):
 
 
 def rand(rng, shape, dtype):
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return rng.integers(0, 2, size=shape).astype(np.bool_)
-    if dtype.kind == "f":
-        return (rng.standard_normal(shape) * 10).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=np.int64 if info.bits < 64 else dtype)\
-        .astype(dtype)
+    return helpers.rand(rng, shape, dtype, lo=None, hi=None, fscale=10)  # integers: the whole range
 
 
 @pytest.mark.parametrize("op", list(OPS))
@@ -48,7 +42,7 @@ def test_stablehlo_elementwise(op, dtype, shape):
                    "STABLEHLO_MINIMUM": x & y, "STABLEHLO_AND": x & y}[op]
         else:
             exp = OPS[op](x, y).astype(dtype)
-    tol = tolerances.FLOAT32 if np.dtype(dtype).kind == "f" else tolerances.Tolerance("exact", 0, 0)
+    tol = tolerances.FLOAT32 if np.dtype(dtype).kind == "f" else helpers.EXACT
     check(model(op, shape, dtype), [x, y], expected=[exp], tol=tol)
 
 

@@ -11,44 +11,17 @@ import itertools
 import numpy as np
 import pytest
 
-from tests import tolerances
-from tests.oracle import check, compare_all, rt_interpreter, run_rt
-from tests.tflite_builder import ModelBuilder
-
-EXACT = tolerances.Tolerance("exact (data movement)", atol=0.0, rtol=0.0)
-DTYPES = [np.float32, np.int8, np.uint8, np.int16, np.int32, np.int64, np.bool_]
-
-
-def rand(rng, shape, dtype):
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return rng.integers(0, 2, size=shape).astype(np.bool_)
-    if dtype.kind == "f":
-        return rng.standard_normal(shape).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(max(info.min, -1000), min(info.max, 1000), size=shape, endpoint=True).astype(dtype)
-
-
-def _prepare_error(model):
-    it = rt_interpreter(model_content=model)
-    with pytest.raises((RuntimeError, ValueError)) as e:
-        it.allocate_tensors()
-    return str(e.value)
+from tests.ops.helpers import DATA_DTYPES as DTYPES
+from tests.ops.helpers import EXACT, data_op_model, feeds_for as _feeds, invoke_error, prepare_error, rand
+from tests.oracle import check, compare_all, run_rt
 
 
 def two_input_model(op, shape, dtype, second, out_shape, const=True, second_dtype=np.int32, version=1):
-    b = ModelBuilder()
-    x = b.input("x", shape, dtype)
-    arr = np.array(second, second_dtype)
-    s = b.const("s", arr) if const else b.input("s", arr.shape, second_dtype)
-    y = b.tensor("y", out_shape, dtype)
-    b.op(op, [x, s], [y], version=version)
-    b.output(y)
-    return b.build()
+    return data_op_model(op, shape, dtype, {"s": second}, out_shape, const, second_dtype, version=version)
 
 
 def feeds_for(x, second, const, second_dtype=np.int32):
-    return [x] if const else [x, np.array(second, second_dtype)]
+    return _feeds(x, {"s": second}, const, second_dtype)
 
 
 # ---- TRANSPOSE -----------------------------------------------------------------------------
@@ -82,9 +55,9 @@ def test_transpose_dtypes(dtype):
 
 
 def test_transpose_errors():
-    assert "perm" in _prepare_error(two_input_model("TRANSPOSE", (2, 3), np.float32, (0, 2), (2, 3)))
-    assert "repeats" in _prepare_error(two_input_model("TRANSPOSE", (2, 3), np.float32, (0, 0), (2, 2)))
-    assert "entries" in _prepare_error(two_input_model("TRANSPOSE", (2, 3), np.float32, (0, 1, 2), (2, 3)))
+    assert "perm" in prepare_error(two_input_model("TRANSPOSE", (2, 3), np.float32, (0, 2), (2, 3)))
+    assert "repeats" in prepare_error(two_input_model("TRANSPOSE", (2, 3), np.float32, (0, 0), (2, 2)))
+    assert "entries" in prepare_error(two_input_model("TRANSPOSE", (2, 3), np.float32, (0, 1, 2), (2, 3)))
 
 
 # ---- TILE ----------------------------------------------------------------------------------
@@ -113,8 +86,8 @@ def test_tile_dtypes(dtype):
 
 
 def test_tile_errors():
-    assert "negative" in _prepare_error(two_input_model("TILE", (2, 3), np.float32, (1, -1), (2, 3)))
-    assert "entries" in _prepare_error(two_input_model("TILE", (2, 3), np.float32, (1,), (2, 3)))
+    assert "negative" in prepare_error(two_input_model("TILE", (2, 3), np.float32, (1, -1), (2, 3)))
+    assert "entries" in prepare_error(two_input_model("TILE", (2, 3), np.float32, (1,), (2, 3)))
 
 
 # ---- REVERSE_V2 ----------------------------------------------------------------------------
@@ -161,16 +134,10 @@ def test_reverse_non_contiguous_axes_extension(axes):
 
 
 def test_reverse_errors():
-    assert "out of range" in _prepare_error(two_input_model("REVERSE_V2", (2, 3), np.float32, [2], (2, 3)))
-    assert "twice" in _prepare_error(two_input_model("REVERSE_V2", (2, 3), np.float32, [1, -1], (2, 3)))
+    assert "out of range" in prepare_error(two_input_model("REVERSE_V2", (2, 3), np.float32, [2], (2, 3)))
+    assert "twice" in prepare_error(two_input_model("REVERSE_V2", (2, 3), np.float32, [1, -1], (2, 3)))
     model = two_input_model("REVERSE_V2", (2, 3), np.float32, [0], (2, 3), const=False)
-    it = rt_interpreter(model_content=model)
-    it.allocate_tensors()
-    d = it.get_input_details()
-    it.set_tensor(d[0]["index"], np.zeros((2, 3), np.float32))
-    it.set_tensor(d[1]["index"], np.array([5], np.int32))
-    with pytest.raises(RuntimeError, match="out of range"):
-        it.invoke()
+    assert "out of range" in invoke_error(model, [np.zeros((2, 3), np.float32), np.array([5], np.int32)])
 
 
 # ---- BROADCAST_TO --------------------------------------------------------------------------
@@ -199,8 +166,8 @@ def test_broadcast_to_dtypes(dtype):
 
 
 def test_broadcast_to_errors():
-    assert "broadcast" in _prepare_error(two_input_model("BROADCAST_TO", (2, 3), np.float32, (2, 4), (2, 4), version=2))
-    assert "rank" in _prepare_error(two_input_model("BROADCAST_TO", (2, 3), np.float32, (3,), (3,), version=2))
+    assert "broadcast" in prepare_error(two_input_model("BROADCAST_TO", (2, 3), np.float32, (2, 4), (2, 4), version=2))
+    assert "rank" in prepare_error(two_input_model("BROADCAST_TO", (2, 3), np.float32, (3,), (3,), version=2))
 
 
 @pytest.mark.slow

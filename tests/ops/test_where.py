@@ -5,11 +5,10 @@ output, repeats, 0.0 vs -0.0, empty input."""
 import numpy as np
 import pytest
 
-from tests import tolerances
+from tests.ops.helpers import EXACT
 from tests.oracle import check, rt_interpreter
 from tests.tflite_builder import ModelBuilder
 
-EXACT = tolerances.Tolerance("exact", atol=0.0, rtol=0.0)
 COND_TYPES = [np.bool_, np.float32, np.int64, np.int32, np.int8, np.uint8, np.uint32]
 
 
