@@ -24,16 +24,13 @@ cases also go to LiteRT's BUILTIN_REF directly:
 
 An ISA the CPU lacks is skipped with the reason. No timings here (see bench/).
 """
-import functools
-import glob
-import os
-
 import numpy as np
 import pytest
 
 from tests import oracle
-from tests.test_isa_qs8 import (GENERAL, ISAS, POINTWISE, SHARED, check_exact, corpus_case,
-                                full_range_i8, need, rng_for, run, scales_wide)
+from tests.test_isa_qs8 import (DW_CHANNELS, DW_GENERAL, FC_K, FC_UNITS, GENERAL, ISAS, POINTWISE,
+                                check_corpus, check_exact, corpus, full_range_i8, isa_env, need,
+                                random_conv_geometry, rng_for, run, scales_wide)
 from tests.tflite_builder import ModelBuilder
 
 pytestmark = pytest.mark.skipif(oracle.impl_name() != "tflite_rt",
@@ -110,15 +107,15 @@ def conv16_model(rng, n, h, w, cin, cout, k, stride, dilation, padding, act="NON
     return b.build(), [full_range_i16(rng, (n, h, w, cin)) if x is None else x]
 
 
-def check_litert(data, inputs):
-    """The same model under LiteRT's BUILTIN_REF (when installed) must agree too (only for
-    biases inside TFLite's contract: beyond it TFLite's arithmetic is undefined)."""
-    if not oracle.have_litert():
+def check_exact_litert(isa, data, inputs, litert=True):
+    """check_exact, and (litert, when ai-edge-litert is installed) the reference run must equal
+    LiteRT's BUILTIN_REF: only for data inside TFLite's contract (beyond it TFLite's arithmetic
+    is undefined)."""
+    check_exact(isa, data, inputs)
+    if not litert or not oracle.have_litert():
         return
-    it = oracle._litert_interpreter(data)
-    want = oracle._run(it, inputs)
-    got = run(data, inputs)
-    for g, r in zip(got, want):
+    want = oracle._run(oracle._litert_interpreter(data), inputs)
+    for g, r in zip(run(data, inputs), want):
         assert np.array_equal(g, r), "tflite_rt's reference differs from LiteRT's BUILTIN_REF"
 
 
@@ -176,33 +173,15 @@ def test_conv_largest_products(isa, cin, k, bias):
     x[0, 1, 1, ::7] = 32767
     data, xs = conv16_model(rng, 1, 3, 3, cin, cout, k, (1, 1), (1, 1), "SAME", bias=bias, x=x, wq=wq,
                             big_mult=True)
-    check_exact(isa, data, xs)
-    if bias == "rand":
-        check_litert(data, xs)
-
-
-@pytest.mark.parametrize("isa", ISAS)
-def test_conv_batches_threads(isa):
-    rng = rng_for("batch16")
-    data, x = conv16_model(rng, 3, 7, 5, 12, 40, (3, 3), (1, 2), (1, 1), "SAME", bias="extreme")
-    check_exact(isa, data, x)
-    check_exact(isa, data, x, num_threads=2)
+    check_exact_litert(isa, data, xs, litert=bias == "rand")
 
 
 @pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("seed", range(12))
 def test_conv_random(isa, seed):
     rng = rng_for("conv16rand", seed)
-    kh, kw = (int(v) for v in rng.integers(1, 5, 2))
-    sh, sw = (int(v) for v in rng.integers(1, 3, 2))
-    dh, dw = (int(v) for v in rng.integers(1, 3, 2))
-    h, w = int(rng.integers(max(1, kh), 12)), int(rng.integers(max(1, kw), 12))
-    cin, cout = int(rng.integers(1, 70)), int(rng.integers(1, 100))
-    pad = ["SAME", "VALID"][seed % 2]
-    if pad == "VALID" and ((kh - 1) * dh + 1 > h or (kw - 1) * dw + 1 > w):
-        pad = "SAME"
-    data, x = conv16_model(rng, int(rng.integers(1, 3)), h, w, cin, cout, (kh, kw), (sh, sw), (dh, dw), pad,
-                           ["NONE", "RELU", "RELU6"][seed % 3],
+    n, h, w, cin, cout, k, stride, dil, pad, act = random_conv_geometry(rng, seed, 70, 100)
+    data, x = conv16_model(rng, n, h, w, cin, cout, k, stride, dil, pad, act,
                            bias=["rand", "extreme", "none", "edge", "beyond", "zero"][seed % 6],
                            big_mult=seed % 4 == 1)
     check_exact(isa, data, x)
@@ -210,11 +189,8 @@ def test_conv_random(isa, seed):
 
 # ---- DEPTHWISE_CONV_2D -----------------------------------------------------------------------
 
-DW_CHANNELS = [1, 2, 7, 8, 15, 16, 17, 24, 31, 32, 33, 48, 64, 65]
-
-
 @pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("c", DW_CHANNELS)
+@pytest.mark.parametrize("c", DW_CHANNELS + [64])
 @pytest.mark.parametrize("stride,pad", [((1, 1), "SAME"), ((2, 2), "SAME"), ((2, 1), "VALID")])
 def test_dw_3x3(isa, c, stride, pad):
     rng = rng_for("dw16", c, stride, pad)
@@ -223,22 +199,10 @@ def test_dw_3x3(isa, c, stride, pad):
     check_exact(isa, data, x)
 
 
-# (h, w, c, kernel, stride, dilation, padding)
-DW_GENERAL = [
-    (5, 5, 16, (1, 1), (1, 1), (1, 1), "VALID"),
-    (6, 7, 33, (2, 2), (1, 1), (1, 1), "SAME"),
-    (9, 9, 32, (5, 5), (2, 2), (1, 1), "SAME"),
-    (8, 6, 17, (3, 1), (1, 2), (2, 1), "SAME"),
-    (7, 11, 31, (1, 7), (1, 1), (1, 1), "SAME"),
-    (10, 10, 5, (8, 8), (1, 1), (1, 1), "SAME"),   # 64 taps: the largest packed filter
-    (10, 10, 5, (9, 9), (1, 1), (1, 1), "SAME"),   # 81 taps: reference fallback
-    (6, 6, 40, (3, 3), (1, 1), (2, 2), "SAME"),
-    (2, 2, 24, (3, 3), (1, 1), (1, 1), "SAME"),    # every pixel on the border
-]
-
-
+# test_isa_qs8's cases with depth multiplier 1 (the only one the kernels pack)
 @pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("case", DW_GENERAL, ids=lambda c: f"{c[0]}x{c[1]}x{c[2]}-k{c[3]}s{c[4]}d{c[5]}{c[6]}")
+@pytest.mark.parametrize("case", [c[:7] for c in DW_GENERAL if c[7] == 1],
+                         ids=lambda c: f"{c[0]}x{c[1]}x{c[2]}-k{c[3]}s{c[4]}d{c[5]}{c[6]}")
 @pytest.mark.parametrize("bias", ["rand", "edge", "beyond", "extreme"])
 def test_dw_general(isa, case, bias):
     h, w, c, k, stride, dil, pad = case
@@ -260,15 +224,15 @@ def test_dw_largest_products(isa, k, bias):
     x = np.full((1, 9, 9, c), -32768, np.int16)
     data, xs = conv16_model(rng, 1, 9, 9, c, c, k, (1, 1), (1, 1), "VALID", bias=bias, dw=True, x=x, wq=wq,
                             big_mult=True)
-    check_exact(isa, data, xs)
-    if bias == "rand":
-        check_litert(data, xs)
+    check_exact_litert(isa, data, xs, litert=bias == "rand")
 
 
 @pytest.mark.parametrize("isa", ISAS)
-def test_dw_batches_threads(isa):
-    rng = rng_for("dwbatch16")
-    data, x = conv16_model(rng, 3, 9, 8, 40, 40, (3, 3), (1, 1), (1, 1), "SAME", bias="extreme", dw=True)
+@pytest.mark.parametrize("dw", [False, True], ids=["conv", "dw"])
+@pytest.mark.parametrize("bias", ["rand", "extreme"])
+def test_batches_threads(isa, dw, bias):
+    rng = rng_for("batch16", dw, bias)
+    data, x = conv16_model(rng, 3, 9, 8, 40, 40, (3, 3), (1, 2 - dw), (1, 1), "SAME", bias=bias, dw=dw)
     check_exact(isa, data, x)
     check_exact(isa, data, x, num_threads=2)
 
@@ -303,21 +267,15 @@ def fc16_model(rng, batches, k, units, quant="pc", bias="rand", wzp=0, x=None, w
     return b.build(), [full_range_i16(rng, (batches, k)) if x is None else x]
 
 
-# in_features around the 16 / 32 value steps and the int32 blocks (3840 / 7680 values)
-FC16_K = [1, 15, 16, 17, 31, 32, 33, 64, 65, 1280, 3839, 3841, 7681]
-FC16_UNITS = [1, 3, 4, 5, 9, 17]
-
-
+# test_isa_qs8's in_features, and around the int32 blocks (3840 / 7680 values)
 @pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("k", FC16_K)
-@pytest.mark.parametrize("quant", ["pc", "pt", "pt_wzp"])
-def test_fc(isa, k, quant):
-    rng = rng_for("fc16", k, quant)
-    units = FC16_UNITS[k % len(FC16_UNITS)]
-    data, x = fc16_model(rng, 1 + k % 3, k, units, "pc" if quant == "pc" else "pt",
-                         bias=["rand", "zero", "none", "extreme"][k % 4],
-                         wzp=int(rng.integers(-128, 128)) if quant == "pt_wzp" else 0,
-                         act=["NONE", "RELU", "RELU6"][k % 3])
+@pytest.mark.parametrize("k", FC_K + [64, 3839, 3841, 7681])
+@pytest.mark.parametrize("quant,bias,wzp", [("pc", "rand", False), ("pt", "extreme", False),
+                                            ("pt", "none", True), ("pc", "zero", False)])
+def test_fc(isa, k, quant, bias, wzp):
+    rng = rng_for("fc16", k, quant, bias)
+    data, x = fc16_model(rng, 1 + k % 3, k, FC_UNITS[k % len(FC_UNITS)], quant, bias=bias,
+                         wzp=int(rng.integers(-128, 128)) if wzp else 0, act=["NONE", "RELU", "RELU6"][k % 3])
     check_exact(isa, data, x)
 
 
@@ -333,12 +291,11 @@ def test_fc_largest_products(isa, k):
     x = np.full((2, k), -32768, np.int16)
     x[1, ::3] = 32767
     data, xs = fc16_model(rng, 2, k, 6, bias="rand", x=x, wq=wq, scales=(-12.0, -7.0))
-    check_exact(isa, data, xs)
-    check_litert(data, xs)
+    check_exact_litert(isa, data, xs)
 
 
 @pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("units", FC16_UNITS + [16, 33])
+@pytest.mark.parametrize("units", FC_UNITS + [16, 33])
 def test_fc_units_threads(isa, units):
     rng = rng_for("fcu16", units)
     data, x = fc16_model(rng, 3, 40, units)
@@ -353,7 +310,6 @@ def test_fc_units_threads(isa, units):
 def test_weights_packed(isa, dw):
     # packing in prepare shows as persistent memory beyond the reference's multipliers
     import tflite_rt
-    from tests.test_isa_qs8 import isa_env
     need(isa)
     data, _ = conv16_model(rng_for("packed16", dw), 1, 8, 8, 32, 32, (3, 3), (1, 1), (1, 1), "SAME", dw=dw)
     ref = tflite_rt.Interpreter(model_content=data,
@@ -367,31 +323,7 @@ def test_weights_packed(isa, dw):
 
 # ---- corpus models ---------------------------------------------------------------------------
 
-def corpus_int16x8():
-    d = os.path.join(SHARED, "models")
-    if not os.path.isdir(d):
-        return []
-    return sorted(os.path.basename(p)[:-len(".tflite")] for p in glob.glob(os.path.join(d, "*int16x8*.tflite")))
-
-
-@functools.lru_cache(maxsize=None)
-def corpus_ref(name):
-    data, inputs, golden = corpus_case(name)
-    return data, inputs, golden, run(data, inputs)
-
-
 @pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("name", corpus_int16x8() or ["(no corpus)"])
+@pytest.mark.parametrize("name", corpus("*int16x8*") or ["(no corpus)"])
 def test_corpus_int16x8(isa, name):
-    if name == "(no corpus)":
-        pytest.skip(f"no corpus in {SHARED}/models")
-    need(isa)
-    try:
-        data, inputs, golden, ref = corpus_ref(name)
-    except Exception as e:  # an op tflite_rt does not run: not this file's concern
-        pytest.skip(f"tflite_rt cannot run {name}: {e}")
-    got = run(data, inputs, isa)
-    for i, (g, r) in enumerate(zip(got, ref)):
-        assert np.array_equal(g, r), f"{name} output {i} under {isa} differs from tflite_rt's reference"
-    for i, gold in enumerate(golden):
-        assert np.array_equal(got[i], gold), f"{name} output {i} under {isa} differs from LiteRT's BUILTIN_REF"
+    check_corpus(isa, name)

@@ -290,21 +290,27 @@ def test_conv_accumulator_wraps(isa):
     check_exact(isa, b.build(), [xs])
 
 
-@pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("seed", range(12))
-def test_conv_random(isa, seed):
-    rng = rng_for("convrand", seed)
+def random_conv_geometry(rng, seed, max_cin, max_cout):
+    """(n, h, w, cin, cout, kernel, stride, dilation, padding, activation) drawn for seed."""
     kh, kw = (int(v) for v in rng.integers(1, 5, 2))
     sh, sw = (int(v) for v in rng.integers(1, 3, 2))
     dh, dw = (int(v) for v in rng.integers(1, 3, 2))
     h, w = int(rng.integers(max(1, kh), 12)), int(rng.integers(max(1, kw), 12))
-    cin, cout = int(rng.integers(1, 34)), int(rng.integers(1, 70))
+    cin, cout = int(rng.integers(1, max_cin)), int(rng.integers(1, max_cout))
     pad = ["SAME", "VALID"][seed % 2]
     if pad == "VALID" and ((kh - 1) * dh + 1 > h or (kw - 1) * dw + 1 > w):
         pad = "SAME"
+    return (int(rng.integers(1, 3)), h, w, cin, cout, (kh, kw), (sh, sw), (dh, dw), pad,
+            ["NONE", "RELU", "RELU6"][seed % 3])
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("seed", range(12))
+def test_conv_random(isa, seed):
+    rng = rng_for("convrand", seed)
+    n, h, w, cin, cout, k, stride, dil, pad, act = random_conv_geometry(rng, seed, 34, 70)
     zps = (["lo", "hi", "zero", "rand"][seed % 4], ["hi", "rand", "lo", "zero"][seed % 4])
-    data, x = conv_model(rng, int(rng.integers(1, 3)), h, w, cin, cout, (kh, kw), (sh, sw), (dh, dw),
-                         pad, ["NONE", "RELU", "RELU6"][seed % 3], zps, big_bias=seed % 2 == 1)
+    data, x = conv_model(rng, n, h, w, cin, cout, k, stride, dil, pad, act, zps, big_bias=seed % 2 == 1)
     check_exact(isa, data, x)
 
 
@@ -391,11 +397,12 @@ def test_fc_units(isa, units):
 
 # ---- corpus models ---------------------------------------------------------------------------
 
-def corpus_int8():
+def corpus(pattern):
+    """Corpus model names matching pattern (e.g. "*int8*")."""
     d = os.path.join(SHARED, "models")
     if not os.path.isdir(d):
         return []
-    return sorted(os.path.basename(p)[:-len(".tflite")] for p in glob.glob(os.path.join(d, "*int8*.tflite")))
+    return sorted(os.path.basename(p)[:-len(".tflite")] for p in glob.glob(os.path.join(d, pattern + ".tflite")))
 
 
 @functools.lru_cache(maxsize=None)
@@ -409,19 +416,25 @@ def corpus_case(name):
     return data, inputs, golden
 
 
-@pytest.mark.parametrize("isa", ISAS)
-@pytest.mark.parametrize("name", corpus_int8() or ["(no corpus)"])
-def test_corpus_int8(isa, name):
+def check_corpus(isa, name):
+    """Corpus model `name` under isa: the same bytes as tflite_rt's reference run and as the
+    LiteRT BUILTIN_REF golden outputs."""
     if name == "(no corpus)":
         pytest.skip(f"no corpus in {SHARED}/models")
     need(isa)
-    data, inputs, golden = corpus_case(name)
     try:
+        data, inputs, golden = corpus_case(name)
         ref = run(data, inputs)
-    except Exception as e:  # an op tflite_rt does not run: not this file's concern
-        pytest.skip(f"tflite_rt cannot run {name}: {e}")
+    except Exception as e:  # no golden file, or an op tflite_rt does not run: not this file's concern
+        pytest.skip(f"cannot check {name}: {e}")
     got = run(data, inputs, isa)
     for i, (g, r) in enumerate(zip(got, ref)):
         assert np.array_equal(g, r), f"{name} output {i} under {isa} differs from tflite_rt's reference"
     for i, gold in enumerate(golden):
         assert np.array_equal(got[i], gold), f"{name} output {i} under {isa} differs from LiteRT's BUILTIN_REF"
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("name", corpus("*int8*") or ["(no corpus)"])
+def test_corpus_int8(isa, name):
+    check_corpus(isa, name)

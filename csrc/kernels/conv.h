@@ -114,42 +114,31 @@ typedef void tflrt_f32_to_qd8_asym_kernel(const float* x, size_t n, int8_t* q, f
 typedef tflrt_f32_to_qd8_sym_kernel* tflrt_f32_to_qd8_sym_fn;
 typedef tflrt_f32_to_qd8_asym_kernel* tflrt_f32_to_qd8_asym_fn;
 
-/* Optional float32 CONV_2D weight packing (NULL in the reference table; an ISA plug sets all
- * three together, and the packed layout is private to that plug). When the slots are set and
- * the filter and bias (if any) are constants, the op, in prepare, once p is final:
- *   bytes = f32_conv2d_packed_size(p)     0: these params are not packed (use f32_conv2d)
+/* Optional CONV_2D / DEPTHWISE_CONV_2D weight packing: three slots per type q, declared by
+ * TFLRT_CONV_PACK_TYPES(q, activation type, filter type, bias type) as
+ *   tflrt_<q>_conv_packed_size_fn  size_t (p)
+ *   tflrt_<q>_conv_pack_fn         void (p, filter, bias, packed)
+ *   tflrt_<q>_conv_packed_fn       void (p, input, packed, output, begin, end)
+ * NULL in the reference table; an ISA plug sets the three slots of one op together, and the
+ * packed layout is private to that plug. When the slots are set and the filter and bias (if
+ * any) are constants, the op, in prepare, once p is final (including out_mult/out_shift,
+ * offsets and clamp for the quantized types):
+ *   bytes = <q>_*_packed_size(p)     0: these params are not packed (use the plain kernel)
  *   packed = 64-byte aligned, zeroed persistent memory of `bytes` bytes
- *   f32_conv2d_pack(p, filter, bias, packed)          bias may be NULL (zero bias)
- * and in eval calls f32_conv2d_packed instead of f32_conv2d, with the same row-range contract
- * and the same float32 semantics (within the FLOAT32 tolerance of the reference). */
-typedef size_t (*tflrt_f32_conv_packed_size_fn)(const tflrt_conv_params* p);
-typedef void (*tflrt_f32_conv_pack_fn)(const tflrt_conv_params* p, const float* filter,
-                                       const float* bias, void* packed);
-typedef void (*tflrt_f32_conv_packed_fn)(const tflrt_conv_params* p, const float* input,
-                                         const void* packed, float* output, int32_t begin,
-                                         int32_t end);
-
-/* Optional int8 CONV_2D and DEPTHWISE_CONV_2D weight packing, the same protocol as the float32
- * one above (NULL in the reference table; a plug sets the three slots of one op together):
- *   bytes = qs8_*_packed_size(p)     0: not packed for these params (use qs8_conv2d/dwconv2d)
- *   qs8_*_pack(p, filter, bias, packed) in prepare, once p (including out_mult/out_shift,
- *   offsets and clamp) is final; bias may be NULL.
- *   qs8_*_packed(p, input, packed, output, begin, end) in eval, bit-exact with the reference. */
-typedef size_t (*tflrt_qs8_conv_packed_size_fn)(const tflrt_conv_params* p);
-typedef void (*tflrt_qs8_conv_pack_fn)(const tflrt_conv_params* p, const int8_t* filter,
-                                       const int32_t* bias, void* packed);
-typedef void (*tflrt_qs8_conv_packed_fn)(const tflrt_conv_params* p, const int8_t* input,
-                                         const void* packed, int8_t* output, int32_t begin,
-                                         int32_t end);
-
-/* Optional int16x8 CONV_2D and DEPTHWISE_CONV_2D weight packing (int16 activations, int8
- * weights, int64 bias: the qs16 kernels above), the same protocol as the int8 one. */
-typedef size_t (*tflrt_qs16_conv_packed_size_fn)(const tflrt_conv_params* p);
-typedef void (*tflrt_qs16_conv_pack_fn)(const tflrt_conv_params* p, const int8_t* filter,
-                                        const int64_t* bias, void* packed);
-typedef void (*tflrt_qs16_conv_packed_fn)(const tflrt_conv_params* p, const int16_t* input,
-                                          const void* packed, int16_t* output, int32_t begin,
-                                          int32_t end);
+ *   <q>_*_pack(p, filter, bias, packed)          bias may be NULL (zero bias)
+ * and in eval calls <q>_*_packed instead of the plain kernel, with the same row-range contract
+ * and the same semantics: float32 (f32, CONV_2D only) within the FLOAT32 tolerance of the
+ * reference; int8 (qs8) and int16x8 with an int64 bias (qs16) bit-exact with it. */
+#define TFLRT_CONV_PACK_TYPES(q, T_X, T_W, T_B)                                                \
+  typedef size_t (*tflrt_##q##_conv_packed_size_fn)(const tflrt_conv_params* p);               \
+  typedef void (*tflrt_##q##_conv_pack_fn)(const tflrt_conv_params* p, const T_W* filter,      \
+                                           const T_B* bias, void* packed);                     \
+  typedef void (*tflrt_##q##_conv_packed_fn)(const tflrt_conv_params* p, const T_X* input,     \
+                                             const void* packed, T_X* output, int32_t begin,   \
+                                             int32_t end);
+TFLRT_CONV_PACK_TYPES(f32, float, float, float)
+TFLRT_CONV_PACK_TYPES(qs8, int8_t, int8_t, int32_t)
+TFLRT_CONV_PACK_TYPES(qs16, int16_t, int8_t, int64_t)
 
 typedef struct tflrt_conv_kernels {
   tflrt_f32_conv_fn f32_conv2d;

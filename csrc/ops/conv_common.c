@@ -406,26 +406,17 @@ static void conv_rows(void* arg, int32_t begin, int32_t end) {
   const conv_job* j = arg;
   const tflrt_conv_params* p = &j->st->p;
   const tflrt_conv_fns* f = j->f;
+/* the kind's kernel over packed weights when prepare packed them, else its plain one */
+#define PACKED_OR_PLAIN(q)                                         \
+  if (j->st->packed != NULL)                                       \
+    f->q##_packed(p, j->in, j->st->packed, j->out, begin, end);    \
+  else                                                             \
+    f->q(p, j->in, j->filter, j->bias, j->out, begin, end)
   switch (j->st->kind) {
-    case TFLRT_CONV_F32:
-      if (j->st->packed != NULL)
-        f->f32_packed(p, j->in, j->st->packed, j->out, begin, end);
-      else
-        f->f32(p, j->in, j->filter, j->bias, j->out, begin, end);
-      break;
-    case TFLRT_CONV_QS8:
-      if (j->st->packed != NULL)
-        f->qs8_packed(p, j->in, j->st->packed, j->out, begin, end);
-      else
-        f->qs8(p, j->in, j->filter, j->bias, j->out, begin, end);
-      break;
+    case TFLRT_CONV_F32: PACKED_OR_PLAIN(f32); break;
+    case TFLRT_CONV_QS8: PACKED_OR_PLAIN(qs8); break;
     case TFLRT_CONV_QU8: f->qu8(p, j->in, j->filter, j->bias, j->out, begin, end); break;
-    case TFLRT_CONV_QS16:
-      if (j->st->packed != NULL)
-        f->qs16_packed(p, j->in, j->st->packed, j->out, begin, end);
-      else
-        f->qs16(p, j->in, j->filter, j->bias, j->out, begin, end);
-      break;
+    case TFLRT_CONV_QS16: PACKED_OR_PLAIN(qs16); break;
     case TFLRT_CONV_QS16_ACC32:
       f->qs16_acc32(p, j->in, j->filter, j->bias, j->out, begin, end);
       break;
@@ -433,6 +424,7 @@ static void conv_rows(void* arg, int32_t begin, int32_t end) {
       f->qd8_f32(p, j->in, j->batch_scale, j->batch_zp, j->filter, j->bias, j->out, begin, end);
       break;
   }
+#undef PACKED_OR_PLAIN
 }
 
 /* Hybrid input quantization, one batch per range index. */

@@ -35,8 +35,7 @@ static inline __m512i qs16_emu_dpwssd(__m512i src, __m512i a, __m512i b) {
 #endif
 
 #define Q_FN(name) tflrt_qs16_##name##__avx512vnni
-#define CONV_MR 8          /* output pixels per tile */
-#define CONV_NRB 48        /* channels per weight block (3 vectors) */
+#include "qs_avx512.h"     /* CONV_MR 8, CONV_NRB 48, conv_st_row */
 #define CONV_KG 2          /* int16 values per dpwssd lane */
 #define CONV_KC 2048       /* int16 values of K' per panel chunk (multiple of 16) */
 #define CONV_PANEL 32768   /* int16 values of the panel buffer (64 KiB): a group of tiles */
@@ -54,18 +53,6 @@ static inline vi conv_dot(vi acc, vi x, vi w) { return _mm512_dpwssd_epi32(acc, 
 static inline void conv_copy(const int16_t* s, int32_t n, int32_t off, int16_t* d) {
   (void)off;
   memcpy(d, s, (size_t)n * sizeof(int16_t));
-}
-
-/* One row of the tile's output: 16 * NV int32 results in int16 range, the first `left`
- * stored. */
-static inline __attribute__((always_inline)) void conv_st_row(const int NV, int16_t* dst, const vi* r, int32_t left) {
-#pragma GCC unroll 3
-  for (int v = 0; v < NV; v++) {
-    const int32_t l = left - v * 16;
-    if (l <= 0) break;
-    const __mmask16 keep = l >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << l) - 1u);
-    _mm256_mask_storeu_epi16(dst + v * 16, keep, _mm512_cvtepi32_epi16(r[v]));
-  }
 }
 
 #include "../simd_tmpl/qs8_conv.c.inc"

@@ -15,11 +15,7 @@
 TFLRT_QS16_DECLARE_PACKED(dwconv2d, avx512)
 #define Q_FN(name) tflrt_qs16_##name##__avx512
 
-typedef __mmask32 dw_tail; /* the channels left */
-
-static inline dw_tail dw_tail_of(int32_t left) {
-  return left >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << left) - 1u);
-}
+#include "qs_avx512.h" /* dw_tail, dw_tail_of */
 
 static inline vi dw_ld(const int16_t* ptr, const int FULL, dw_tail m) {
   return FULL ? _mm512_loadu_si512(ptr) : _mm512_maskz_loadu_epi16(m, ptr);

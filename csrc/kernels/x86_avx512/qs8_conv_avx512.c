@@ -45,8 +45,7 @@ static inline __m512i qs8_emu_dpbusd(__m512i src, __m512i a, __m512i b) {
 #endif
 
 #define Q_FN(name) tflrt_qs8_##name##__avx512vnni
-#define CONV_MR 8          /* output pixels per tile */
-#define CONV_NRB 48        /* channels per weight block (3 vectors) */
+#include "qs_avx512.h"     /* CONV_MR 8, CONV_NRB 48, conv_st_row */
 #define CONV_KG 4          /* bytes per dpbusd lane */
 #define CONV_KC 4096       /* bytes of K' per panel chunk (multiple of 16) */
 #define CONV_PANEL 65536   /* bytes of the panel buffer: a group of tiles */
@@ -69,17 +68,6 @@ static inline void conv_copy(const int8_t* s, int32_t n, int32_t input_offset, u
                         _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(const void*)(s + i)),
                                          _mm256_set1_epi8((char)0x80)));
   for (; i < n; i++) d[i] = (uint8_t)(s[i] ^ 0x80);
-}
-
-/* One row of the tile's output: 16 * NV int32 results in int8 range, the first `left` stored. */
-static inline __attribute__((always_inline)) void conv_st_row(const int NV, int8_t* dst, const vi* r, int32_t left) {
-#pragma GCC unroll 3
-  for (int v = 0; v < NV; v++) {
-    const int32_t l = left - v * 16;
-    if (l <= 0) break;
-    const __mmask16 keep = l >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << l) - 1u);
-    _mm_mask_storeu_epi8(dst + v * 16, keep, _mm512_cvtepi32_epi8(r[v]));
-  }
 }
 
 #include "../simd_tmpl/qs8_conv.c.inc"

@@ -13,11 +13,7 @@
 TFLRT_QS8_DECLARE_PACKED(dwconv2d, avx512)
 #define Q_FN(name) tflrt_qs8_##name##__avx512
 
-typedef __mmask32 dw_tail; /* the channels left */
-
-static inline dw_tail dw_tail_of(int32_t left) {
-  return left >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << left) - 1u);
-}
+#include "qs_avx512.h" /* dw_tail, dw_tail_of */
 
 static inline vi dw_ld(const int8_t* ptr, const int FULL, dw_tail m) {
   return _mm512_cvtepi8_epi16(FULL ? _mm256_loadu_si256((const __m256i*)(const void*)ptr)
