@@ -1,13 +1,15 @@
-"""The AVX-512 int8 kernels (csrc/kernels/x86_avx512/qs8_*.c) on an emulated CPU, bit for bit
-against the reference kernels, for machines without AVX-512 (run natively, test_isa_qs8.py
-covers them through the interpreter).
+"""The AVX-512 int8 kernels (csrc/kernels/x86_avx512/qs8_*.c) and int16x8 CONV_2D and
+DEPTHWISE_CONV_2D kernels (qs16_conv_avx512.c, qs16_dwconv_avx512.c) on an emulated CPU, bit for
+bit against the reference kernels, for machines without AVX-512 (run natively,
+test_isa_qs8.py and test_isa_qs16.py cover them through the interpreter).
 
 tests/c/qs8_kernel_driver.c is built twice: as a native shared library around the reference
 kernels (the expected bytes), and freestanding around the AVX-512 kernels, which is loaded into
 bochscpu (PyPI `bochscpu-python`: the Bochs CPU model, with AVX-512 F/BW/DQ/VL but no VNNI).
-For the emulator build the VNNI conv file is compiled with TFLRT_QS8_EMULATE_VNNI, which swaps
-_mm512_dpbusd_epi32 for its exact AVX-512BW equivalent, so everything else in that file (im2col
-panels, the +128 correction, tiles, chunking, requantization, masked stores) is checked.
+For the emulator build the VNNI conv files are compiled with TFLRT_QS8_EMULATE_VNNI, which
+swaps _mm512_dpbusd_epi32 and _mm512_dpwssd_epi32 for their exact AVX-512BW equivalents, so
+everything else in those files (im2col panels, the +128 correction, tiles, chunking, int64
+widening, requantization, masked stores) is checked.
 
 Every input array ends at a page followed by an unmapped page, and the output is followed by
 one too, so a read past an input or a write past the output faults in the emulator; output
@@ -73,29 +75,49 @@ def requant_params(rng, n):
     return mult.astype(np.int32), shift.astype(np.int32)
 
 
+def i16(rng, shape):
+    x = rng.integers(-32768, 32768, shape)
+    m = rng.random(shape)
+    return np.where(m < 0.05, -32768, np.where(m > 0.95, 32767, x)).astype(np.int16)
+
+
 def conv_case(seed, kind, n, h, w, c, cout, k, stride, dil, padding, mult=1):
+    """kind 1 / 2: int8 CONV_2D / DEPTHWISE_CONV_2D; 4 / 5: the int16x8 ones (zero points 0,
+    int64 bias: random, at the kernels' fast-path limit +-(2^46 - 1), or, for seed % 4 == 3,
+    beyond it). The output size is in bytes."""
     rng = np.random.default_rng(zlib.crc32(repr(("emu", seed, kind, h, w, c, cout, k)).encode()))
     oh, ph = window(h, k[0], stride[0], dil[0], padding)
     ow, pw = window(w, k[1], stride[1], dil[1], padding)
-    if kind == 1:
+    conv, wide = kind in (1, 4), kind >= 4
+    if conv:
         filt = i8(rng, (cout, k[0], k[1], c))
     else:
         cout = c * mult
         filt = i8(rng, (1, k[0], k[1], cout))
-    zi, zo = [int(v) for v in rng.choice([-128, 127, 0, int(rng.integers(-128, 128))], 2)]
-    q_min, q_max = [(-128, 127), (zo, 127), (max(-128, zo - 40), min(127, zo + 40))][seed % 3]
     mlt, sh = requant_params(rng, cout)
-    bias = rng.integers(-2**20, 2**20, cout).astype(np.int32)
-    bias[::5] = rng.integers(-2**31, 2**31 - 1, len(bias[::5]))
+    if wide:
+        zi = zo = 0
+        q_min, q_max = [(-32768, 32767), (0, 32767), (-500, 500)][seed % 3]
+        bias = rng.integers(-2**40, 2**40, cout, dtype=np.int64)
+        bias[::5] = [2**46 - 1, 1 - 2**46][seed % 2]
+        if seed % 4 == 3:
+            bias[1::7] = [2**62, -2**47][seed % 2]
+        x = i16(rng, (n, h, w, c))
+    else:
+        zi, zo = [int(v) for v in rng.choice([-128, 127, 0, int(rng.integers(-128, 128))], 2)]
+        q_min, q_max = [(-128, 127), (zo, 127), (max(-128, zo - 40), min(127, zo + 40))][seed % 3]
+        bias = rng.integers(-2**20, 2**20, cout).astype(np.int32)
+        bias[::5] = rng.integers(-2**31, 2**31 - 1, len(bias[::5]))
+        x = i8(rng, (n, h, w, c))
     rows = n * oh
     split = int(rng.integers(0, rows + 1))
     c_ = dict(kind=kind, batches=n, in_h=h, in_w=w, in_c=c, out_h=oh, out_w=ow, out_c=cout,
-              filter_h=k[0], filter_w=k[1], filter_c=c if kind == 1 else 1, out_c_per_group=cout,
+              filter_h=k[0], filter_w=k[1], filter_c=c if conv else 1, out_c_per_group=cout,
               depth_multiplier=mult, stride_h=stride[0], stride_w=stride[1], dilation_h=dil[0],
               dilation_w=dil[1], pad_h=ph, pad_w=pw, input_offset=-zi, filter_offset=0,
               output_offset=zo, q_min=q_min, q_max=q_max, begin=0, split=split, end=rows)
-    arrays = dict(input=i8(rng, (n, h, w, c)), filter=filt, bias=bias, mult=mlt, shift=sh)
-    return c_, arrays, n * oh * ow * cout
+    arrays = dict(input=x, filter=filt, bias=bias, mult=mlt, shift=sh)
+    return c_, arrays, n * oh * ow * cout * x.itemsize
 
 
 def fc_case(seed, batches, k, units, wzp=0):
@@ -139,6 +161,19 @@ def all_cases():
             (8, 6, 17, (3, 1), (1, 2), (2, 1), "SAME"), (10, 10, 5, (8, 8), (1, 1), (1, 1), "SAME"),
             (6, 6, 40, (3, 3), (1, 1), (2, 2), "SAME"), (2, 2, 24, (3, 3), (1, 1), (1, 1), "SAME")]):
         cases.append(conv_case(400 + i, 2, 1 + i % 2, h, w, c, 0, k, s, d, pad))
+    # int16x8 CONV_2D and DEPTHWISE_CONV_2D: tiles, long K' (int32 blocks of 480 values, panel
+    # chunks of 2048), biases on both requantization paths
+    for i, (h, w, c, co, k, s, d, pad) in enumerate([
+            (1, 9, 16, 31, (1, 1), (1, 1), (1, 1), "VALID"), (3, 5, 33, 49, (1, 1), (1, 1), (1, 1), "VALID"),
+            (9, 9, 3, 32, (3, 3), (2, 2), (1, 1), "SAME"), (6, 7, 2, 9, (3, 3), (1, 1), (2, 2), "SAME"),
+            (3, 4, 481, 20, (1, 1), (1, 1), (1, 1), "SAME"), (3, 4, 240, 17, (3, 3), (1, 1), (1, 1), "SAME"),
+            (2, 5, 2100, 18, (1, 1), (1, 1), (1, 1), "VALID"), (1, 1, 9, 5, (3, 3), (1, 1), (1, 1), "SAME")]):
+        cases.append(conv_case(600 + i, 4, 1 + i % 2, h, w, c, co, k, s, d, pad))
+    for i, (h, w, c, k, s, d, pad) in enumerate([
+            (7, 9, 1, (3, 3), (1, 1), (1, 1), "SAME"), (7, 9, 31, (3, 3), (2, 2), (1, 1), "SAME"),
+            (7, 9, 33, (3, 3), (1, 1), (1, 1), "VALID"), (6, 7, 65, (2, 2), (1, 1), (1, 1), "SAME"),
+            (10, 10, 5, (8, 8), (1, 1), (1, 1), "SAME"), (6, 6, 40, (3, 3), (1, 1), (2, 2), "SAME")]):
+        cases.append(conv_case(700 + i, 5, 1 + i % 2, h, w, c, 0, k, s, d, pad))
     # FULLY_CONNECTED
     for i, (b, k, u) in enumerate([(1, 1, 1), (2, 15, 3), (1, 31, 4), (3, 32, 5), (1, 33, 8),
                                    (2, 63, 9), (1, 64, 16), (1, 1280, 17)]):
@@ -164,7 +199,8 @@ def build(tmp):
                     "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512vnni", "-mfma",
                     "-mf16c", "-DTFLRT_QS8_EMULATE_VNNI", *inc, DRIVER,
                     os.path.join(k512, "qs8_conv_avx512.c"), os.path.join(k512, "qs8_dwconv_avx512.c"),
-                    os.path.join(k512, "qs8_fc_avx512.c"), "-Wl,-e,qs8_run_case", "-o", elf],
+                    os.path.join(k512, "qs8_fc_avx512.c"), os.path.join(k512, "qs16_conv_avx512.c"),
+                    os.path.join(k512, "qs16_dwconv_avx512.c"), "-Wl,-e,qs8_run_case", "-o", elf],
                    check=True)
     shim = os.path.join(tmp, "libshim.so")  # bochscpu wheels may need glibc 2.38 symbols
     src = os.path.join(tmp, "shim.c")

@@ -1,8 +1,8 @@
-/* Runs one int8 conv / depthwise / fully-connected kernel call described by a qs8_case, for
- * tests/test_isa_qs8_emu.py. Built twice:
+/* Runs one int8 conv / depthwise / fully-connected or int16x8 conv / depthwise kernel call
+ * described by a qs8_case, for tests/test_isa_qs8_emu.py. Built twice:
  *   - natively as a shared library with the reference kernels (-DQS8_DRIVER_REF), giving the
  *     expected bytes;
- *   - freestanding (no libc) with the AVX-512 qs8 kernels, loaded into a CPU emulator that has
+ *   - freestanding (no libc) with the AVX-512 kernels, loaded into a CPU emulator that has
  *     AVX-512 (bochscpu), so the AVX-512 paths are checked on machines without AVX-512.
  * Both fill the same output rows through two calls ([begin, split) and [split, end)), like two
  * threads would. */
@@ -14,20 +14,21 @@
 #include "kernels/simd_tmpl/qs8_slots.h"
 
 typedef struct {
-  int32_t kind; /* 1 CONV_2D, 2 DEPTHWISE_CONV_2D, 3 FULLY_CONNECTED */
+  int32_t kind; /* int8: 1 CONV_2D, 2 DEPTHWISE_CONV_2D, 3 FULLY_CONNECTED; int16x8: 4 CONV_2D,
+                   5 DEPTHWISE_CONV_2D (input and output int16, bias int64) */
   int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c, filter_h, filter_w, filter_c;
   int32_t out_c_per_group, depth_multiplier, stride_h, stride_w, dilation_h, dilation_w, pad_h,
       pad_w, input_offset, filter_offset, output_offset, q_min, q_max;
   int32_t begin, split, end;   /* conv rows, or FC batch rows (columns: all) */
   int32_t in_features, out_features;
   int32_t pad_;
-  const int8_t* input;
+  const void* input;
   const int8_t* filter;
-  const int32_t* bias;
+  const void* bias;
   const int32_t* mult;
   const int32_t* shift;
   const double* scale;
-  int8_t* output;
+  void* output;
   void* work; /* 64-byte aligned, zeroed, large enough for the packed weights */
 } qs8_case;
 
@@ -38,6 +39,8 @@ typedef struct {
 TFLRT_QS8_DECLARE_PACKED(conv2d, avx512vnni)
 TFLRT_QS8_DECLARE_PACKED(dwconv2d, avx512)
 TFLRT_QS8_DECLARE_FC(avx512)
+TFLRT_QS16_DECLARE_PACKED(conv2d, avx512vnni)
+TFLRT_QS16_DECLARE_PACKED(dwconv2d, avx512)
 
 /* freestanding: the compiler may call these */
 void* memcpy(void* d, const void* s, size_t n) {
@@ -102,20 +105,32 @@ EXPORT int64_t qs8_run_case(const qs8_case* c) {
   p.q_max = c->q_max;
   p.out_mult = c->mult;
   p.out_shift = c->shift;
-  const int conv = c->kind == 1;
+  const int conv = c->kind == 1 || c->kind == 4;
 #ifdef QS8_DRIVER_REF
-  const tflrt_qs8_conv_fn run = conv ? tflrt_qs8_conv2d__ref : tflrt_qs8_dwconv2d__ref;
-  run(&p, c->input, c->filter, c->bias, c->output, c->begin, c->split);
-  run(&p, c->input, c->filter, c->bias, c->output, c->split, c->end);
+#define RUN_REF(T_X, T_B, conv_fn, dw_fn)                                                           \
+  do {                                                                                             \
+    void (*const run)(const tflrt_conv_params*, const T_X*, const int8_t*, const T_B*, T_X*, int32_t, \
+                      int32_t) = conv ? conv_fn : dw_fn;                                          \
+    run(&p, c->input, c->filter, c->bias, c->output, c->begin, c->split);                         \
+    run(&p, c->input, c->filter, c->bias, c->output, c->split, c->end);                           \
+  } while (0)
+  if (c->kind >= 4) RUN_REF(int16_t, int64_t, tflrt_qs16_conv2d__ref, tflrt_qs16_dwconv2d__ref);
+  else RUN_REF(int8_t, int32_t, tflrt_qs8_conv2d__ref, tflrt_qs8_dwconv2d__ref);
 #else
-  const tflrt_qs8_conv_packed_size_fn size =
-      conv ? tflrt_qs8_conv2d_packed_size__avx512vnni : tflrt_qs8_dwconv2d_packed_size__avx512;
-  const tflrt_qs8_conv_pack_fn pack = conv ? tflrt_qs8_conv2d_pack__avx512vnni : tflrt_qs8_dwconv2d_pack__avx512;
-  const tflrt_qs8_conv_packed_fn run = conv ? tflrt_qs8_conv2d_packed__avx512vnni : tflrt_qs8_dwconv2d_packed__avx512;
-  if (size(&p) == 0) return 0;
-  pack(&p, c->filter, c->bias, c->work);
-  run(&p, c->input, c->work, c->output, c->begin, c->split);
-  run(&p, c->input, c->work, c->output, c->split, c->end);
+#define RUN_PACKED(q)                                                                             \
+  do {                                                                                             \
+    const tflrt_##q##_conv_packed_size_fn size =                                                  \
+        conv ? tflrt_##q##_conv2d_packed_size__avx512vnni : tflrt_##q##_dwconv2d_packed_size__avx512; \
+    const tflrt_##q##_conv_pack_fn pack = conv ? tflrt_##q##_conv2d_pack__avx512vnni : tflrt_##q##_dwconv2d_pack__avx512; \
+    const tflrt_##q##_conv_packed_fn run =                                                        \
+        conv ? tflrt_##q##_conv2d_packed__avx512vnni : tflrt_##q##_dwconv2d_packed__avx512;       \
+    if (size(&p) == 0) return 0;                                                                   \
+    pack(&p, c->filter, c->bias, c->work);                                                         \
+    run(&p, c->input, c->work, c->output, c->begin, c->split);                                     \
+    run(&p, c->input, c->work, c->output, c->split, c->end);                                       \
+  } while (0)
+  if (c->kind >= 4) RUN_PACKED(qs16);
+  else RUN_PACKED(qs8);
 #endif
   return 1;
 }
