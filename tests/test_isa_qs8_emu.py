@@ -136,44 +136,35 @@ def fc_case(seed, batches, k, units, wzp=0):
 
 def all_cases():
     cases = []
-    # CONV_2D: pointwise over tile boundaries (8 pixels, 16/32/48 channels, K groups of 4)
-    for i, (h, w, c, co) in enumerate([(1, 1, 1, 1), (1, 7, 3, 15), (2, 4, 4, 16), (3, 3, 5, 17),
-                                       (1, 9, 16, 31), (4, 4, 17, 32), (3, 5, 33, 33),
-                                       (2, 8, 64, 47), (5, 5, 15, 48), (3, 6, 40, 49),
-                                       (1, 17, 96, 97), (7, 7, 24, 144)]):
-        cases.append(conv_case(i, 1, 1, h, w, c, co, (1, 1), (1, 1), (1, 1), "VALID"))
-    # CONV_2D: general windows
-    for i, (h, w, c, co, k, s, d, pad) in enumerate([
-            (9, 9, 3, 32, (3, 3), (2, 2), (1, 1), "SAME"), (6, 7, 2, 9, (3, 3), (1, 1), (2, 2), "SAME"),
-            (11, 5, 5, 17, (5, 2), (2, 1), (1, 3), "SAME"), (8, 8, 16, 33, (1, 3), (1, 2), (1, 1), "VALID"),
-            (3, 3, 24, 49, (2, 2), (1, 1), (1, 1), "VALID"), (10, 10, 8, 20, (1, 1), (2, 2), (1, 1), "SAME"),
-            (1, 1, 9, 5, (3, 3), (1, 1), (1, 1), "SAME"), (5, 6, 13, 8, (4, 4), (3, 2), (1, 1), "SAME")]):
-        cases.append(conv_case(100 + i, 1, 1 + i % 2, h, w, c, co, k, s, d, pad))
-    # CONV_2D: K' beyond one 4096-byte panel chunk
-    cases.append(conv_case(200, 1, 1, 3, 4, 640, 20, (3, 3), (1, 1), (1, 1), "SAME"))
-    cases.append(conv_case(201, 1, 1, 2, 5, 4100, 18, (1, 1), (1, 1), (1, 1), "VALID"))
-    # DEPTHWISE_CONV_2D
-    for i, c in enumerate([1, 7, 16, 31, 32, 33, 48, 65]):
-        cases.append(conv_case(300 + i, 2, 1, 7, 9, c, 0, (3, 3), (1 + i % 2, 1 + i % 2), (1, 1),
-                               "SAME" if i % 3 else "VALID"))
-    for i, (h, w, c, k, s, d, pad) in enumerate([
-            (6, 7, 33, (2, 2), (1, 1), (1, 1), "SAME"), (9, 9, 32, (5, 5), (2, 2), (1, 1), "SAME"),
-            (8, 6, 17, (3, 1), (1, 2), (2, 1), "SAME"), (10, 10, 5, (8, 8), (1, 1), (1, 1), "SAME"),
-            (6, 6, 40, (3, 3), (1, 1), (2, 2), "SAME"), (2, 2, 24, (3, 3), (1, 1), (1, 1), "SAME")]):
-        cases.append(conv_case(400 + i, 2, 1 + i % 2, h, w, c, 0, k, s, d, pad))
-    # int16x8 CONV_2D and DEPTHWISE_CONV_2D: tiles, long K' (int32 blocks of 480 values, panel
-    # chunks of 2048), biases on both requantization paths
-    for i, (h, w, c, co, k, s, d, pad) in enumerate([
-            (1, 9, 16, 31, (1, 1), (1, 1), (1, 1), "VALID"), (3, 5, 33, 49, (1, 1), (1, 1), (1, 1), "VALID"),
-            (9, 9, 3, 32, (3, 3), (2, 2), (1, 1), "SAME"), (6, 7, 2, 9, (3, 3), (1, 1), (2, 2), "SAME"),
-            (3, 4, 481, 20, (1, 1), (1, 1), (1, 1), "SAME"), (3, 4, 240, 17, (3, 3), (1, 1), (1, 1), "SAME"),
-            (2, 5, 2100, 18, (1, 1), (1, 1), (1, 1), "VALID"), (1, 1, 9, 5, (3, 3), (1, 1), (1, 1), "SAME")]):
-        cases.append(conv_case(600 + i, 4, 1 + i % 2, h, w, c, co, k, s, d, pad))
-    for i, (h, w, c, k, s, d, pad) in enumerate([
-            (7, 9, 1, (3, 3), (1, 1), (1, 1), "SAME"), (7, 9, 31, (3, 3), (2, 2), (1, 1), "SAME"),
-            (7, 9, 33, (3, 3), (1, 1), (1, 1), "VALID"), (6, 7, 65, (2, 2), (1, 1), (1, 1), "SAME"),
-            (10, 10, 5, (8, 8), (1, 1), (1, 1), "SAME"), (6, 6, 40, (3, 3), (1, 1), (2, 2), "SAME")]):
-        cases.append(conv_case(700 + i, 5, 1 + i % 2, h, w, c, 0, k, s, d, pad))
+    # int8 (kinds 1, 2) then int16x8 (4, 5): the same geometries
+    for conv, dw, off in ((1, 2, 0), (4, 5, 1000)):
+        # CONV_2D: pointwise over tile boundaries (8 pixels, 16/32/48 channels, K groups of 4 / 2)
+        for i, (h, w, c, co) in enumerate([(1, 1, 1, 1), (1, 7, 3, 15), (2, 4, 4, 16), (3, 3, 5, 17),
+                                           (1, 9, 16, 31), (4, 4, 17, 32), (3, 5, 33, 33),
+                                           (2, 8, 64, 47), (5, 5, 15, 48), (3, 6, 40, 49),
+                                           (1, 17, 96, 97), (7, 7, 24, 144)]):
+            cases.append(conv_case(off + i, conv, 1, h, w, c, co, (1, 1), (1, 1), (1, 1), "VALID"))
+        # CONV_2D: general windows
+        for i, (h, w, c, co, k, s, d, pad) in enumerate([
+                (9, 9, 3, 32, (3, 3), (2, 2), (1, 1), "SAME"), (6, 7, 2, 9, (3, 3), (1, 1), (2, 2), "SAME"),
+                (11, 5, 5, 17, (5, 2), (2, 1), (1, 3), "SAME"), (8, 8, 16, 33, (1, 3), (1, 2), (1, 1), "VALID"),
+                (3, 3, 24, 49, (2, 2), (1, 1), (1, 1), "VALID"), (10, 10, 8, 20, (1, 1), (2, 2), (1, 1), "SAME"),
+                (1, 1, 9, 5, (3, 3), (1, 1), (1, 1), "SAME"), (5, 6, 13, 8, (4, 4), (3, 2), (1, 1), "SAME")]):
+            cases.append(conv_case(off + 100 + i, conv, 1 + i % 2, h, w, c, co, k, s, d, pad))
+        # CONV_2D: K' beyond one panel chunk (4096 bytes / 2048 int16), and around the int16x8
+        # int32 blocks (480 values)
+        for i, (h, w, c, co, k, pad) in enumerate([(3, 4, 640, 20, (3, 3), "SAME"), (2, 5, 4100, 18, (1, 1), "VALID"),
+                                                   (3, 4, 481, 20, (1, 1), "SAME"), (3, 4, 240, 17, (3, 3), "SAME")]):
+            cases.append(conv_case(off + 200 + i, conv, 1, h, w, c, co, k, (1, 1), (1, 1), pad))
+        # DEPTHWISE_CONV_2D
+        for i, c in enumerate([1, 7, 16, 31, 32, 33, 48, 65]):
+            cases.append(conv_case(off + 300 + i, dw, 1, 7, 9, c, 0, (3, 3), (1 + i % 2, 1 + i % 2), (1, 1),
+                                   "SAME" if i % 3 else "VALID"))
+        for i, (h, w, c, k, s, d, pad) in enumerate([
+                (6, 7, 33, (2, 2), (1, 1), (1, 1), "SAME"), (9, 9, 32, (5, 5), (2, 2), (1, 1), "SAME"),
+                (8, 6, 17, (3, 1), (1, 2), (2, 1), "SAME"), (10, 10, 5, (8, 8), (1, 1), (1, 1), "SAME"),
+                (6, 6, 40, (3, 3), (1, 1), (2, 2), "SAME"), (2, 2, 24, (3, 3), (1, 1), (1, 1), "SAME")]):
+            cases.append(conv_case(off + 400 + i, dw, 1 + i % 2, h, w, c, 0, k, s, d, pad))
     # FULLY_CONNECTED
     for i, (b, k, u) in enumerate([(1, 1, 1), (2, 15, 3), (1, 31, 4), (3, 32, 5), (1, 33, 8),
                                    (2, 63, 9), (1, 64, 16), (1, 1280, 17)]):
