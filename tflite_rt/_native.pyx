@@ -194,27 +194,24 @@ cdef class NativeInterpreter:
             raise RuntimeError(VIEW_HELD)
         return 0
 
-    def allocate(self, int32_t sg=0):
+    cdef moving_call(self, int (*fn)(tflrt_interp*, int32_t) noexcept nogil, int32_t sg):
+        # allocate/invoke: may move tensor memory, so no view may exist, and none may be made
+        # while the call runs without the GIL
         cdef int r
         self.no_views()
         self.moving += 1
         try:
             with nogil:
-                r = tflrt_interp_allocate(self.it, sg)
+                r = fn(self.it, sg)
         finally:
             self.moving -= 1
         self.check(r)
 
+    def allocate(self, int32_t sg=0):
+        self.moving_call(tflrt_interp_allocate, sg)
+
     def invoke(self, int32_t sg=0):
-        cdef int r
-        self.no_views()
-        self.moving += 1
-        try:
-            with nogil:
-                r = tflrt_interp_invoke(self.it, sg)
-        finally:
-            self.moving -= 1
-        self.check(r)
+        self.moving_call(tflrt_interp_invoke, sg)
 
     def is_allocated(self, int32_t sg=0):
         return bool(tflrt_interp_is_allocated(self.it, sg))
