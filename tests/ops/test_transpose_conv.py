@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests import tolerances
-from tests.oracle import _litert_interpreter, check, have_litert
+from tests.oracle import _litert_interpreter, check, have_litert, run_rt
 from tests.ops.conv_common import prepare_error
 from tests.tflite_builder import ModelBuilder
 
@@ -137,6 +137,31 @@ def test_int16(g, bias_kind):
     m, _ = tconv_model(g, np.int16, filt, fq, iq, oq, bias=bias, bias_type=bias_type,
                        version=5 if bias_type else 3)
     check(m, [x])
+
+
+def test_int16_extreme_bias_as_conv():
+    """An int64 bias near INT64_MAX / INT64_MIN (only a hostile file has one) is added without
+    overflow and the sum held to MultiplyByQuantizedMultiplier's +-2^47 domain, exactly as
+    CONV_2D does: a 1x1 stride-1 TRANSPOSE_CONV and the same CONV_2D give the same outputs.
+    (LiteRT's int64 addition overflows there; under ASan + UBSan an overflow aborts the run.)"""
+    g = (1, 3, 3, 2, 4, 1, 1, 1, 1, "VALID")
+    rng = np.random.default_rng(7)
+    filt = rand(rng, (4, 1, 1, 2), np.int8, -127, 127)
+    fq = {"scales": [0.01, 0.02, 0.005, 0.01], "zero_points": [0] * 4, "axis": 0}
+    iq, oq = (0.0005, 0), (0.0007, 0)
+    i64 = np.iinfo(np.int64)
+    bias = np.array([i64.max, i64.min, i64.max - 5, 2**47 - 3], np.int64)
+    x = rand(rng, (1, 3, 3, 2), np.int16)
+    tconv, _ = tconv_model(g, np.int16, filt, fq, iq, oq, bias=bias, version=3)
+    b = ModelBuilder()
+    xi = b.input("x", [1, 3, 3, 2], np.int16, quant=iq)
+    y = b.tensor("y", [1, 3, 3, 4], np.int16, quant=oq)
+    b.op("CONV_2D", [xi, b.const("filter", filt, quant=fq), b.const("bias", bias)], [y],
+         options={"padding": "VALID"}, version=4)
+    b.output(y)
+    (want,) = run_rt(b.build(), [x])
+    (got,) = run_rt(tconv, [x])
+    np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("per_channel", [False, True], ids=["per_tensor", "per_channel"])

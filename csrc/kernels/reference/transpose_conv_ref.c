@@ -94,8 +94,8 @@ static void tflrt_qs16_tconv__ref(const tflrt_conv_params* p, const int16_t* inp
 #define QS16_ACC(x, w) acc += (int64_t)(x) * (int64_t)(w)
 #define QS16_STORE(o, c)                                                                     \
   do {                                                                                       \
-    const int64_t a = bias ? acc + bias[c] : acc;                                            \
-    const int32_t v = tflrt_mbqm64_wrap(a, p->out_mult[c], p->out_shift[c]);                 \
+    /* as CONV_2D: the bias added without overflow, the sum held to MBQM's +-2^47 domain */ \
+    const int32_t v = tflrt_acc64_mbqm(acc, bias ? bias[c] : 0, p->out_mult[c], p->out_shift[c]); \
     output[(o) + (c)] = (int16_t)ref_clampi(v, p->q_min, p->q_max);                          \
   } while (0)
   TCONV_LOOP(int16_t, int8_t, int64_t, 0, QS16_ACC, QS16_STORE)
