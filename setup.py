@@ -52,10 +52,13 @@ def flags():
     if os.environ.get("TFLITE_RT_SANITIZE") == "1":
         # -O2 like the release build: the tests that compare float kernels bit for bit (ISA
         # variants vs reference vs LiteRT) hold only for the code the release build generates
-        san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer",
-               "-fno-wrapv", "-g", "-O2"]
+        # float-cast-overflow: gcc's "undefined" leaves out float -> integer conversions that
+        # overflow (NaN included), which clang's includes (the libFuzzer build)
+        checks = "address,undefined,float-cast-overflow"
+        san = ["-fsanitize=" + checks, "-fno-sanitize-recover=undefined,float-cast-overflow",
+               "-fno-omit-frame-pointer", "-fno-wrapv", "-g", "-O2"]
         base += san
-        link += ["-fsanitize=address,undefined"]
+        link += ["-fsanitize=" + checks]
     elif os.environ.get("TFLITE_RT_DEBUG") == "1":
         base += ["-O0", "-g"]
     else:

@@ -85,8 +85,15 @@ int32_t tflrt_fp_reciprocal(int32_t x, int x_integer_bits, int* num_bits_over_un
 
 /* ---- int16 lookup tables ---- */
 
-static double clamp_d(double v, double lo, double hi) { return v < lo ? lo : (v > hi ? hi : v); }
-static float clamp_f(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+/* A table entry: clamped to int16 like TFLite's min(max(v, lo), hi). A NaN (only extreme scales
+ * give one: inf * 0, inf - inf) passes that clamp, and its conversion to an integer is undefined
+ * in C; x86 converts it to 0x80000000, whose low 16 bits are 0, which is what LiteRT's tables
+ * get there. So NaN -> 0, explicitly. */
+static int16_t lut_entry_d(double v) {
+  if (v != v) return 0;
+  return (int16_t)(v < INT16_MIN ? INT16_MIN : (v > INT16_MAX ? INT16_MAX : v));
+}
+static int16_t lut_entry_f(float v) { return lut_entry_d((double)v); }
 
 void tflrt_lut16_populate_f64(double input_scale, int32_t input_zero_point, double output_scale,
                               int32_t output_zero_point, double (*func)(double x, const void* arg),
@@ -108,9 +115,9 @@ void tflrt_lut16_populate_f64(double input_scale, int32_t input_zero_point, doub
     const double interp_mid = round((v_next * out_inv + round(v * out_inv)) / 2);
     const double exact_mid = round(v_mid * out_inv);
     const double bias = round((interp_mid - exact_mid) / 2);
-    lut[i] = (int16_t)clamp_d(sample - bias, INT16_MIN, INT16_MAX);
+    lut[i] = lut_entry_d(sample - bias);
   }
-  lut[steps] = (int16_t)clamp_d(round(func(input_max, arg) * out_inv), INT16_MIN, INT16_MAX);
+  lut[steps] = lut_entry_d(round(func(input_max, arg) * out_inv));
 }
 
 void tflrt_lut16_populate_f32(float input_scale, int32_t input_zero_point, float output_scale,
@@ -132,9 +139,9 @@ void tflrt_lut16_populate_f32(float input_scale, int32_t input_zero_point, float
     const float interp_mid = roundf((v_next * out_inv + roundf(v * out_inv)) / 2);
     const float exact_mid = roundf(v_mid * out_inv);
     const float bias = roundf((interp_mid - exact_mid) / 2);
-    lut[i] = (int16_t)clamp_f(sample - bias, (float)INT16_MIN, (float)INT16_MAX);
+    lut[i] = lut_entry_f(sample - bias);
   }
-  lut[steps] = (int16_t)clamp_f(roundf(func(input_max, arg) * out_inv), (float)INT16_MIN, (float)INT16_MAX);
+  lut[steps] = lut_entry_f(roundf(func(input_max, arg) * out_inv));
 }
 
 /* ---- 8-bit lookup tables ---- */
