@@ -6,7 +6,7 @@ Two plugins are used:
     folder (in several variants, to test every loading failure). It claims the float32 op types
     named in its `ops` option and runs them itself.
   - refcheck, shipped with the package (tflite_rt.delegates.path("refcheck")), on the corpus
-    models in /work/shared/models and on one-op models of every op and type it runs.
+    models in ../shared/models and on one-op models of every op and type it runs.
 A delegate changes where nodes run, never results: every test compares with the CPU-only run
 (integers bit-exact, float32 within tests/tolerances.py). The refcheck corpus and op sweeps compare
 with the CPU run on the reference kernels (BUILTIN_REF), so they test the delegate, not the SIMD
@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 TEST_PLUGIN_SRC = os.path.join(HERE, "delegates", "test_delegate.c")
 INCLUDE = os.path.join(REPO, "csrc", "include")
-CORPUS = "/work/shared/models"
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "models")
 CC = next((c for c in (os.environ.get("CC"), "cc", "gcc", "clang") if c and shutil.which(c)), None)
 
 

@@ -2,7 +2,7 @@
 with LiteRT (ai_edge_litert/schema_py_generated.py): every field slot, the BuiltinOperator
 codes and names, the TensorType values, the union type ids and the defaults the loader uses.
 
-Usage: /tmp/oracle/bin/python tests/c/check_schema.py   (from the repository root)
+Usage: python3 tests/c/check_schema.py   (from the repository root)
 """
 import os
 import re

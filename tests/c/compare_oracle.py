@@ -4,11 +4,11 @@ For each model: tensor names, shapes, shape signatures, dtypes, quantization sca
 points and quantized_dimension of every subgraph; op names, inputs and outputs of subgraph 0
 (LiteRT's Python API only lists those); and signature keys with their tensor indices.
 
-Usage (from the repository root; needs the LiteRT pip package, e.g. /tmp/oracle/bin/python):
+Usage (from the repository root; needs the LiteRT pip package, ai-edge-litert):
     gcc -std=c11 -O1 -Icsrc/include -Icsrc tests/c/test_loader.c csrc/loader/[a-z]*.c \
-        -o /tmp/test_loader_plain -lm
-    /tmp/oracle/bin/python tests/c/compare_oracle.py --driver /tmp/test_loader_plain [MODEL ...]
-Without MODEL arguments every /work/shared/models/*.tflite is compared. Exit status 0 = all match.
+        -o build/test_loader_plain -lm
+    python3 tests/c/compare_oracle.py --driver build/test_loader_plain [MODEL ...]
+Without MODEL arguments every ../shared/models/*.tflite is compared. Exit status 0 = all match.
 """
 import argparse
 import glob
@@ -99,10 +99,10 @@ def compare(path, driver):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--driver", default="/tmp/test_loader_plain")
+    ap.add_argument("--driver", default="build/test_loader_plain")
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
-    models = args.models or sorted(glob.glob("/work/shared/models/*.tflite"))
+    models = args.models or sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "models", "*.tflite")))
     bad = 0
     tensors = ops = 0
     for path in models:

@@ -1,9 +1,9 @@
 /* libFuzzer harness for the model loader: any bytes must load or fail cleanly, never crash.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc/include -Icsrc \
- *       tests/c/fuzz_loader.c csrc/loader/[a-z]*.c -o /tmp/fuzz_loader -lm
- *   mkdir -p /tmp/fuzz_corpus && cp /work/shared/models/mnist__*.tflite /tmp/fuzz_corpus/
- *   /tmp/fuzz_loader -max_len=65536 -max_total_time=600 /tmp/fuzz_corpus
+ *       tests/c/fuzz_loader.c csrc/loader/[a-z]*.c -o build/fuzz_loader -lm
+ *   mkdir -p build/fuzz_corpus && cp ../shared/models/mnist__*.tflite build/fuzz_corpus/
+ *   build/fuzz_loader -max_len=65536 -max_total_time=600 build/fuzz_corpus
  *
  * Without libFuzzer (gcc), -DTFLRT_FUZZ_STANDALONE gives a main() that runs each file named
  * on the command line through the same entry point (replaying crash files). */

@@ -5,8 +5,8 @@ reports them. Also records whether LiteRT itself accepts each mutant (informatio
 
 Usage (repository root; needs the LiteRT pip package and flatbuffers):
     gcc -std=c11 -g -fsanitize=address,undefined -fno-sanitize-recover=all -Icsrc/include -Icsrc \
-        tests/c/test_loader.c csrc/loader/[a-z]*.c -o /tmp/test_loader -lm
-    /tmp/oracle/bin/python tests/c/semantic_mutations.py --driver /tmp/test_loader
+        tests/c/test_loader.c csrc/loader/[a-z]*.c -o build/test_loader -lm
+    python3 tests/c/semantic_mutations.py --driver build/test_loader
 """
 import argparse
 import copy
@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover
     print("SKIP: needs flatbuffers and ai_edge_litert")
     sys.exit(0)
 
-MODELS = "/work/shared/models"
+MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "models")
 TMP = tempfile.mkdtemp(prefix="tflrt_semantic_")
 
 
@@ -404,7 +404,7 @@ def shared_vector_model(n_ops, n_refs):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--driver", default="/tmp/test_loader")
+    ap.add_argument("--driver", default="build/test_loader")
     ap.add_argument("--no-litert-verdict", action="store_true",
                     help="do not ask LiteRT whether it accepts each mutant (faster)")
     args = ap.parse_args()

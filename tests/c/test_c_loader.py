@@ -16,7 +16,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-MODELS = "/work/shared/models"
+MODELS = os.environ.get("TFLITE_RT_CORPUS", os.path.join(ROOT, "..", "shared", "models"))
 
 
 def _build(tmp_path_factory, sanitize):

@@ -2,11 +2,11 @@
  *
  * Build and run (from the repository root):
  *   gcc -std=c11 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
- *       -Icsrc/include -Icsrc tests/c/test_loader.c csrc/loader/[a-z]*.c -o /tmp/test_loader
- *   /tmp/test_loader [--models DIR] [--mutants N] [--truncations N] [--seed S] [--only SUBSTR]
+ *       -Icsrc/include -Icsrc tests/c/test_loader.c csrc/loader/[a-z]*.c -o build/test_loader
+ *   build/test_loader [--models DIR] [--mutants N] [--truncations N] [--seed S] [--only SUBSTR]
  *                    [--messages]   (print every rejection message, to histogram the checks hit)
- *   /tmp/test_loader --dump FILE.tflite      JSON of everything decoded (for compare_oracle.py)
- *   /tmp/test_loader --check FILE.tflite     load one file, print status and message
+ *   build/test_loader --dump FILE.tflite      JSON of everything decoded (for compare_oracle.py)
+ *   build/test_loader --check FILE.tflite     load one file, print status and message
  *
  * Default mode: (a) every .tflite file in DIR must load, through both the buffer and the file (mmap)
  * entry points, and a one-line summary is printed; (b) each model is truncated at many lengths
@@ -446,7 +446,7 @@ static int api_edge_cases(const char* a_model) {
 }
 
 int main(int argc, char** argv) {
-  const char* dir = "/work/shared/models";
+  const char* dir = "../shared/models"; /* run from the repository root */
   const char* only = NULL;
   int n_mutants = 3000, n_trunc = 200, print_messages = 0;
   uint64_t seed = 12345;

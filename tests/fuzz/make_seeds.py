@@ -2,7 +2,7 @@
 """Writes the seed corpus of the libFuzzer harness (tests/fuzz/fuzz_interpreter.c) into DIR:
 tests/models/*.tflite, the builder-made control-flow models of mutate_models.py, the one-op
 models of tests/test_tflite_builder_ops.py and, when present, the small corpus models of
-/work/shared/models (at most --max-bytes each).
+../shared/models (at most --max-bytes each).
 
     python3 tests/fuzz/make_seeds.py /tmp/fuzz_seeds
 """
@@ -48,7 +48,7 @@ def main():
             with open(os.path.join(args.dir, name.replace(":", "_") + ".tflite"), "wb") as f:
                 f.write(data)
             n += 1
-    shared = os.environ.get("TFLITE_RT_CORPUS", "/work/shared/models")
+    shared = os.environ.get("TFLITE_RT_CORPUS", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "models"))
     for p in sorted(glob.glob(os.path.join(shared, "*.tflite"))):
         if os.path.getsize(p) <= args.max_bytes:
             shutil.copy(p, os.path.join(args.dir, os.path.basename(p)))
